@@ -1,0 +1,3 @@
+from copilot_usage.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,182 @@
+"""Which (scope, report, day) to fetch in this run. Pure: it reads the ingestion log's state, does no I/O.
+
+Rules (architecture.md §4):
+- Every day from the availability floor to today-2 that the log does not mark complete (or empty) is fetched.
+  The floor is the latest of: the first day GitHub serves for the scope type, today-365 (GitHub keeps a
+  year), and BACKFILL_START.
+- Days inside the late-correction window are fetched again because GitHub revises recent days. To keep a
+  steady hourly run cheap, each such day is re-fetched once per `late_refresh_hours`, and the refreshes are
+  spread over the runs in that period instead of all landing on one run.
+- A day answered 204 ("not ready") is retried on later runs; a 204 for a day well past GitHub's latency is
+  retried at most once per `stale_retry_hours`, so a scope that had no data then costs nothing per run.
+- Order matters when the API budget runs out mid-run: today's seat/billing/teams snapshots go first (GitHub
+  keeps no history of them, so a missed day is lost for good), then days about to leave GitHub's one-year
+  window (lost otherwise), then the rest newest first (what users look at).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from copilot_usage.model import Report, Scope, ScopeType, Snapshot
+
+# First days GitHub serves usage-metrics reports for (github-copilot-api.md §3.5).
+FIRST_ENTERPRISE_DAY = dt.date(2025, 10, 10)
+FIRST_ORGANIZATION_DAY = dt.date(2025, 12, 12)
+HISTORY_DAYS = 365
+READY_LAG_DAYS = 2  # "within two full UTC days"
+EXPIRING_SOON_DAYS = 14
+
+# The units of work: user-teams is fetched with users because team documents join the two.
+DAILY_UNITS: tuple[Report, ...] = (Report.AGGREGATE, Report.USERS, Report.REPOS)
+UNIT_REPORTS: Mapping[Report, tuple[Report, ...]] = {
+    Report.AGGREGATE: (Report.AGGREGATE,),
+    Report.USERS: (Report.USERS, Report.USER_TEAMS),
+    Report.REPOS: (Report.REPOS,),
+}
+
+DONE = frozenset({"complete", "empty"})
+
+
+class LogState(Protocol):
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def fetched_at(self) -> dt.datetime | None: ...
+
+
+@dataclass(frozen=True, order=True)
+class Task:
+    scope: Scope
+    unit: Report | Snapshot
+    day: dt.date
+    reason: str  # missing | not_ready | failed | refresh | snapshot
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.unit.value} {self.day} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    today: dt.date
+    now: dt.datetime
+    late_window_days: int = 7
+    backfill_start: dt.date | None = None
+    late_refresh_hours: float = 24.0
+    run_interval_hours: float = 1.0
+    stale_retry_hours: float = 24.0
+    units: tuple[Report, ...] = DAILY_UNITS
+    snapshots: tuple[Snapshot, ...] = (Snapshot.SEATS, Snapshot.BILLING, Snapshot.TEAMS)
+
+
+def availability_floor(scope: Scope, today: dt.date, backfill_start: dt.date | None) -> dt.date:
+    first = FIRST_ORGANIZATION_DAY if scope.type is ScopeType.ORGANIZATION else FIRST_ENTERPRISE_DAY
+    floor = max(first, today - dt.timedelta(days=HISTORY_DAYS))
+    if backfill_start is not None:
+        floor = max(floor, backfill_start)
+    return floor
+
+
+def last_ready_day(today: dt.date) -> dt.date:
+    return today - dt.timedelta(days=READY_LAG_DAYS)
+
+
+def _days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def _age_hours(state: LogState, now: dt.datetime) -> float:
+    if state.fetched_at is None:
+        return math.inf
+    return (now - state.fetched_at).total_seconds() / 3600
+
+
+def _unit_state(log: Mapping[tuple[str, dt.date], LogState], unit: Report, day: dt.date) -> list[LogState | None]:
+    return [log.get((report.value, day)) for report in UNIT_REPORTS[unit]]
+
+
+def plan_scope(
+    scope: Scope, log: Mapping[tuple[str, dt.date], LogState], options: PlanOptions
+) -> list[Task]:
+    """Tasks for one scope, in the order they should run."""
+    floor = availability_floor(scope, options.today, options.backfill_start)
+    last = last_ready_day(options.today)
+    late_start = options.today - dt.timedelta(days=options.late_window_days)
+    # 204s for days older than this are unlikely to turn into data soon; retry them rarely.
+    fresh_start = last - dt.timedelta(days=options.late_window_days)
+
+    needed: list[Task] = []
+    refresh: list[tuple[float, Task]] = []
+    late_entries = 0
+    for unit in options.units:
+        for day in _days(floor, last):
+            states = _unit_state(log, unit, day)
+            if any(s is None for s in states):
+                needed.append(Task(scope, unit, day, "missing"))
+                continue
+            present = [s for s in states if s is not None]
+            if any(s.status == "failed" for s in present):
+                needed.append(Task(scope, unit, day, "failed"))
+                continue
+            if any(s.status == "not_ready" for s in present):
+                stale = day < fresh_start
+                age = min(_age_hours(s, options.now) for s in present)
+                if not stale or age >= options.stale_retry_hours:
+                    needed.append(Task(scope, unit, day, "not_ready"))
+                continue
+            if day >= late_start:
+                late_entries += 1
+                age = min(_age_hours(s, options.now) for s in present)
+                if age >= options.late_refresh_hours:
+                    refresh.append((age, Task(scope, unit, day, "refresh")))
+
+    ordered = [
+        Task(scope, snapshot, options.today, "snapshot")
+        for snapshot in options.snapshots
+        if (state := log.get((snapshot.value, options.today))) is None or state.status not in DONE
+    ]
+    ordered.extend(_order(needed, floor))
+    # Spread refreshes: each late day is due once per late_refresh_hours; a run takes its share of them.
+    runs_per_period = max(1.0, options.late_refresh_hours / max(options.run_interval_hours, 1e-6))
+    share = max(1, math.ceil(late_entries / runs_per_period)) if late_entries else 0
+    refresh.sort(key=lambda item: (-item[0], item[1].day))
+    ordered.extend(task for _, task in refresh[:share])
+    return ordered
+
+
+def _order(tasks: list[Task], floor: dt.date) -> list[Task]:
+    """Expiring days first (oldest first), then the rest newest first; units interleaved per day."""
+    expiring_before = floor + dt.timedelta(days=EXPIRING_SOON_DAYS)
+    unit_rank = {unit: i for i, unit in enumerate(DAILY_UNITS)}
+
+    def key(task: Task) -> tuple[int, int, int]:
+        rank = unit_rank.get(task.unit, 0)  # type: ignore[arg-type]
+        if task.day < expiring_before:
+            return (0, task.day.toordinal(), rank)
+        return (1, -task.day.toordinal(), rank)
+
+    return sorted(tasks, key=key)
+
+
+def plan(
+    scopes: Iterable[Scope],
+    logs: Mapping[Scope, Mapping[tuple[str, dt.date], LogState]],
+    options: PlanOptions,
+) -> list[Task]:
+    """Tasks for every scope, interleaved round-robin so one large scope cannot starve the others."""
+    per_scope = [plan_scope(scope, logs.get(scope, {}), options) for scope in scopes]
+    out: list[Task] = []
+    longest = max((len(tasks) for tasks in per_scope), default=0)
+    for i in range(longest):
+        for tasks in per_scope:
+            if i < len(tasks):
+                out.append(tasks[i])
+    return out

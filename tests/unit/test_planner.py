@@ -1,0 +1,141 @@
+import datetime as dt
+from dataclasses import dataclass
+
+from copilot_usage.model import Report, Scope, ScopeType, Snapshot
+from copilot_usage.planner import (
+    FIRST_ORGANIZATION_DAY,
+    PlanOptions,
+    Task,
+    availability_floor,
+    plan,
+    plan_scope,
+)
+
+ORG = Scope(ScopeType.ORGANIZATION, "octo-org")
+ENT = Scope(ScopeType.ENTERPRISE, "octo-ent")
+TODAY = dt.date(2026, 11, 20)
+NOW = dt.datetime(2026, 11, 20, 10, 5, tzinfo=dt.UTC)
+
+
+@dataclass
+class State:
+    status: str
+    fetched_at: dt.datetime | None = NOW
+
+
+def options(**kw) -> PlanOptions:
+    base = {"today": TODAY, "now": NOW, "snapshots": ()}
+    return PlanOptions(**{**base, **kw})
+
+
+def complete_log(scope: Scope, first: dt.date, last: dt.date, fetched_at=NOW, status="complete"):
+    log = {}
+    day = first
+    while day <= last:
+        for report in ("aggregate", "users", "user-teams", "repos"):
+            log[(report, day)] = State(status, fetched_at)
+        day += dt.timedelta(days=1)
+    return log
+
+
+def test_floor_is_latest_of_first_day_one_year_and_backfill_start():
+    assert availability_floor(ORG, TODAY, None) == dt.date(2025, 12, 12)
+    assert availability_floor(ORG, dt.date(2027, 6, 1), None) == dt.date(2026, 6, 1)
+    assert availability_floor(ENT, TODAY, None) == dt.date(2025, 11, 20)
+    assert availability_floor(ORG, TODAY, dt.date(2026, 11, 1)) == dt.date(2026, 11, 1)
+
+
+def test_empty_log_plans_every_available_day_for_every_unit():
+    tasks = plan_scope(ORG, {}, options())
+    days = (TODAY - dt.timedelta(days=2) - FIRST_ORGANIZATION_DAY).days + 1
+    assert len(tasks) == 3 * days
+    assert {t.reason for t in tasks} == {"missing"}
+    assert max(t.day for t in tasks) == TODAY - dt.timedelta(days=2)
+    assert min(t.day for t in tasks) == FIRST_ORGANIZATION_DAY
+
+
+def test_expiring_days_first_then_newest():
+    tasks = plan_scope(ORG, {}, options(today=dt.date(2026, 12, 20)))
+    floor = dt.date(2025, 12, 20)
+    assert tasks[0].day == floor  # leaves GitHub's window first
+    expiring = [t for t in tasks if t.day < floor + dt.timedelta(days=14)]
+    assert tasks[: len(expiring)] == expiring
+    rest = tasks[len(expiring):]
+    assert rest[0].day == dt.date(2026, 12, 18)  # the newest ready day
+    assert [t.day for t in rest] == sorted((t.day for t in rest), reverse=True)
+
+
+def test_complete_days_outside_the_late_window_are_not_fetched_again():
+    log = complete_log(ORG, FIRST_ORGANIZATION_DAY, TODAY - dt.timedelta(days=2))
+    assert plan_scope(ORG, log, options()) == []
+
+
+def test_late_window_refresh_is_due_after_the_refresh_interval_and_spread_over_runs():
+    old = NOW - dt.timedelta(hours=30)
+    log = complete_log(ORG, FIRST_ORGANIZATION_DAY, TODAY - dt.timedelta(days=2), fetched_at=old)
+    tasks = plan_scope(ORG, log, options(late_window_days=7, late_refresh_hours=24, run_interval_hours=1))
+    # days today-7 .. today-2 = 6 days x 3 units = 18 late entries; 24 runs share them: 1 per run
+    assert len(tasks) == 1
+    assert tasks[0].reason == "refresh"
+    assert tasks[0].day >= TODAY - dt.timedelta(days=7)
+    everything = plan_scope(ORG, log, options(late_refresh_hours=1, run_interval_hours=1))
+    assert len(everything) == 18
+    assert {t.reason for t in everything} == {"refresh"}
+
+
+def test_recently_refreshed_late_days_are_not_fetched():
+    log = complete_log(ORG, FIRST_ORGANIZATION_DAY, TODAY - dt.timedelta(days=2))
+    assert plan_scope(ORG, log, options(late_refresh_hours=6)) == []
+
+
+def test_users_unit_needs_both_users_and_user_teams():
+    last = TODAY - dt.timedelta(days=2)
+    log = complete_log(ORG, FIRST_ORGANIZATION_DAY, last)
+    del log[("user-teams", dt.date(2026, 3, 1))]
+    tasks = plan_scope(ORG, log, options())
+    assert tasks == [Task(ORG, Report.USERS, dt.date(2026, 3, 1), "missing")]
+
+
+def test_not_ready_and_failed_days_are_retried():
+    last = TODAY - dt.timedelta(days=2)
+    log = complete_log(ORG, FIRST_ORGANIZATION_DAY, last)
+    log[("aggregate", last)] = State("not_ready")
+    log[("repos", dt.date(2026, 5, 5))] = State("failed")
+    tasks = plan_scope(ORG, log, options())
+    assert Task(ORG, Report.AGGREGATE, last, "not_ready") in tasks
+    assert Task(ORG, Report.REPOS, dt.date(2026, 5, 5), "failed") in tasks
+
+
+def test_old_not_ready_days_are_retried_rarely():
+    last = TODAY - dt.timedelta(days=2)
+    log = complete_log(ORG, FIRST_ORGANIZATION_DAY, last)
+    old_day = dt.date(2026, 1, 15)
+    log[("aggregate", old_day)] = State("not_ready", NOW - dt.timedelta(hours=2))
+    assert plan_scope(ORG, log, options()) == []
+    log[("aggregate", old_day)] = State("not_ready", NOW - dt.timedelta(hours=25))
+    assert plan_scope(ORG, log, options()) == [Task(ORG, Report.AGGREGATE, old_day, "not_ready")]
+
+
+def test_snapshots_once_per_day_and_first():
+    last = TODAY - dt.timedelta(days=2)
+    log = complete_log(ORG, FIRST_ORGANIZATION_DAY, last)
+    log[("aggregate", last)] = State("not_ready")
+    opts = options(snapshots=(Snapshot.SEATS, Snapshot.BILLING))
+    tasks = plan_scope(ORG, log, opts)
+    assert [t.unit for t in tasks[:2]] == [Snapshot.SEATS, Snapshot.BILLING]
+    log[("seats", TODAY)] = State("complete")
+    log[("billing", TODAY)] = State("complete")
+    assert [t.unit for t in plan_scope(ORG, log, opts)] == [Report.AGGREGATE]
+
+
+def test_backfill_start_limits_history():
+    tasks = plan_scope(ORG, {}, options(backfill_start=dt.date(2026, 11, 10)))
+    assert min(t.day for t in tasks) == dt.date(2026, 11, 10)
+    assert len(tasks) == 3 * 9
+
+
+def test_scopes_are_interleaved():
+    opts = options(backfill_start=dt.date(2026, 11, 17))
+    tasks = plan([ORG, ENT], {}, opts)
+    assert [t.scope for t in tasks[:4]] == [ORG, ENT, ORG, ENT]
+    assert len(tasks) == 2 * 3 * 2
