@@ -59,6 +59,5 @@ class Report(enum.StrEnum):
 class Snapshot(enum.StrEnum):
     """Once-a-day snapshots of state that GitHub does not keep history for."""
 
-    SEATS = "seats"
-    BILLING = "billing"
+    SEATS = "seats"  # seat listing plus the billing summary: the seat summary needs both
     TEAMS = "teams"

@@ -71,7 +71,7 @@ class PlanOptions:
     run_interval_hours: float = 1.0
     stale_retry_hours: float = 24.0
     units: tuple[Report, ...] = DAILY_UNITS
-    snapshots: tuple[Snapshot, ...] = (Snapshot.SEATS, Snapshot.BILLING, Snapshot.TEAMS)
+    snapshots: tuple[Snapshot, ...] = (Snapshot.SEATS, Snapshot.TEAMS)
 
 
 def availability_floor(scope: Scope, today: dt.date, backfill_start: dt.date | None) -> dt.date:

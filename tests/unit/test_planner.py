@@ -120,11 +120,11 @@ def test_snapshots_once_per_day_and_first():
     last = TODAY - dt.timedelta(days=2)
     log = complete_log(ORG, FIRST_ORGANIZATION_DAY, last)
     log[("aggregate", last)] = State("not_ready")
-    opts = options(snapshots=(Snapshot.SEATS, Snapshot.BILLING))
+    opts = options(snapshots=(Snapshot.SEATS, Snapshot.TEAMS))
     tasks = plan_scope(ORG, log, opts)
-    assert [t.unit for t in tasks[:2]] == [Snapshot.SEATS, Snapshot.BILLING]
+    assert [t.unit for t in tasks[:2]] == [Snapshot.SEATS, Snapshot.TEAMS]
     log[("seats", TODAY)] = State("complete")
-    log[("billing", TODAY)] = State("complete")
+    log[("teams", TODAY)] = State("complete")
     assert [t.unit for t in plan_scope(ORG, log, opts)] == [Report.AGGREGATE]
 
 
