@@ -89,6 +89,7 @@ class Settings:
     elasticsearch_compat: str = "auto"
     index_prefix: str = "copilot_"
     late_window_days: int = 7
+    late_refresh_hours: float = 24.0
     backfill_start: dt.date | None = None
     today_override: dt.date | None = None
     archive_dir: str | None = None
@@ -368,6 +369,7 @@ class _Reader:
             elasticsearch_compat=self.choice("ELASTICSEARCH_COMPAT", "auto", ES_COMPAT_MODES),
             index_prefix=prefix,
             late_window_days=self.integer("LATE_WINDOW_DAYS", 7, 0, 60) or 0,
+            late_refresh_hours=self.number("LATE_REFRESH_HOURS", 24.0, 0.01, 24 * 30),
             backfill_start=backfill_start,
             today_override=today,
             archive_dir=archive_dir,

@@ -89,6 +89,7 @@ def test_today_override_and_backfill_start():
         ({"GITHUB_APP_PRIVATE_KEY": "not-a-pem"}, "GITHUB_APP_PRIVATE_KEY"),
         ({"ARCHIVE_DIR": "/tmp/a", "ARCHIVE_CONTAINER_URL": "https://acct.blob.core.windows.net/raw"}, "ARCHIVE_"),
         ({"EXECUTION_INTERVAL_HOURS": "0"}, "EXECUTION_INTERVAL_HOURS"),
+        ({"LATE_REFRESH_HOURS": "-2"}, "LATE_REFRESH_HOURS"),
     ],
 )
 def test_invalid_values_name_the_variable(env, variable):
