@@ -1,0 +1,55 @@
+"""The knobs of a simulated GitHub world (`SimConfig`), validated with messages that name the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+# GitHub's first days with report data (github-copilot-api.md §3.5).
+ORG_FLOOR = dt.date(2025, 12, 12)
+ENTERPRISE_FLOOR = dt.date(2025, 10, 10)
+# Reports for a day appear "within two full UTC days" (§3.5): today-2 is the newest day served.
+LATENCY_DAYS = 2
+# GitHub revises recent days; days within this many days of today change when `revision` is bumped.
+REVISION_WINDOW_DAYS = 7
+
+
+def _utc_today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    orgs: int = 2
+    enterprises: int = 1
+    users: int = 300
+    teams: int = 12
+    seed: int = 42
+    today: dt.date = field(default_factory=_utc_today)
+    days: int = 120
+    records_per_file: int = 500
+    link_ttl_seconds: int = 300
+    revision: int = 0
+
+    def __post_init__(self) -> None:
+        problems = []
+        limits = {
+            "orgs": (1, 10_000),
+            "enterprises": (0, 100),
+            "users": (1, 2_000_000),
+            "teams": (0, 1_000_000),
+            "days": (1, 3660),
+            "records_per_file": (1, 10_000_000),
+            "link_ttl_seconds": (1, 7 * 86_400),
+            "revision": (0, 1_000_000),
+        }
+        for name, (lo, hi) in limits.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+                problems.append(f"SimConfig.{name} must be a whole number between {lo} and {hi}, got {value!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            problems.append(f"SimConfig.seed must be a whole number, got {self.seed!r}")
+        if not isinstance(self.today, dt.date) or isinstance(self.today, dt.datetime):
+            problems.append(f"SimConfig.today must be a datetime.date, got {self.today!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
