@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 
+# One encoder for every id: the same output as json.dumps with these options, without re-creating it per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 
 def doc_id(*key: str | int | float | bool | None) -> str:
-    encoded = json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_ENCODER.encode(list(key)).encode("utf-8")).hexdigest()

@@ -116,6 +116,594 @@ INGESTION_LOG = IndexDef(
     description="what the collector knows about each (scope, report, day): status, counts, content hash",
 )
 
+# --- shared field names ------------------------------------------------------------------------------
+# GitHub's names are kept wherever GitHub has one, so a reader can match a panel to the API reference.
+ORGANIZATION_ID = "organization_id"
+ENTERPRISE_ID = "enterprise_id"
+
+# The activity counters GitHub reports per user, per scope and per breakdown row.
+USER_INITIATED_INTERACTION_COUNT = "user_initiated_interaction_count"
+CODE_GENERATION_ACTIVITY_COUNT = "code_generation_activity_count"
+CODE_ACCEPTANCE_ACTIVITY_COUNT = "code_acceptance_activity_count"
+LOC_SUGGESTED_TO_ADD_SUM = "loc_suggested_to_add_sum"
+LOC_SUGGESTED_TO_DELETE_SUM = "loc_suggested_to_delete_sum"
+LOC_ADDED_SUM = "loc_added_sum"
+LOC_DELETED_SUM = "loc_deleted_sum"
+COUNTERS = (
+    USER_INITIATED_INTERACTION_COUNT,
+    CODE_GENERATION_ACTIVITY_COUNT,
+    CODE_ACCEPTANCE_ACTIVITY_COUNT,
+    LOC_SUGGESTED_TO_ADD_SUM,
+    LOC_SUGGESTED_TO_DELETE_SUM,
+    LOC_ADDED_SUM,
+    LOC_DELETED_SUM,
+)
+
+# Derived ratios (formulas in docs/metrics.md); null when the denominator is zero or unknown.
+ACCEPTANCE_RATE = "acceptance_rate"
+LOC_ACCEPTANCE_RATE = "loc_acceptance_rate"
+
+# Scope-level active-user counts of the aggregate report.
+DAILY_ACTIVE_USERS = "daily_active_users"
+WEEKLY_ACTIVE_USERS = "weekly_active_users"
+MONTHLY_ACTIVE_USERS = "monthly_active_users"
+MONTHLY_ACTIVE_CHAT_USERS = "monthly_active_chat_users"
+MONTHLY_ACTIVE_AGENT_USERS = "monthly_active_agent_users"
+DAILY_ACTIVE_CLI_USERS = "daily_active_cli_users"
+DAILY_ACTIVE_COPILOT_CLOUD_AGENT_USERS = "daily_active_copilot_cloud_agent_users"
+WEEKLY_ACTIVE_COPILOT_CLOUD_AGENT_USERS = "weekly_active_copilot_cloud_agent_users"
+MONTHLY_ACTIVE_COPILOT_CLOUD_AGENT_USERS = "monthly_active_copilot_cloud_agent_users"
+DAILY_ACTIVE_COPILOT_CODE_REVIEW_USERS = "daily_active_copilot_code_review_users"
+WEEKLY_ACTIVE_COPILOT_CODE_REVIEW_USERS = "weekly_active_copilot_code_review_users"
+MONTHLY_ACTIVE_COPILOT_CODE_REVIEW_USERS = "monthly_active_copilot_code_review_users"
+DAILY_PASSIVE_COPILOT_CODE_REVIEW_USERS = "daily_passive_copilot_code_review_users"
+WEEKLY_PASSIVE_COPILOT_CODE_REVIEW_USERS = "weekly_passive_copilot_code_review_users"
+MONTHLY_PASSIVE_COPILOT_CODE_REVIEW_USERS = "monthly_passive_copilot_code_review_users"
+DAILY_ACTIVE_COPILOT_APP_USERS = "daily_active_copilot_app_users"  # unconfirmed; kept when GitHub sends it
+ACTIVE_USER_COUNTS = (
+    DAILY_ACTIVE_USERS,
+    WEEKLY_ACTIVE_USERS,
+    MONTHLY_ACTIVE_USERS,
+    MONTHLY_ACTIVE_CHAT_USERS,
+    MONTHLY_ACTIVE_AGENT_USERS,
+    DAILY_ACTIVE_CLI_USERS,
+    DAILY_ACTIVE_COPILOT_CLOUD_AGENT_USERS,
+    WEEKLY_ACTIVE_COPILOT_CLOUD_AGENT_USERS,
+    MONTHLY_ACTIVE_COPILOT_CLOUD_AGENT_USERS,
+    DAILY_ACTIVE_COPILOT_CODE_REVIEW_USERS,
+    WEEKLY_ACTIVE_COPILOT_CODE_REVIEW_USERS,
+    MONTHLY_ACTIVE_COPILOT_CODE_REVIEW_USERS,
+    DAILY_PASSIVE_COPILOT_CODE_REVIEW_USERS,
+    WEEKLY_PASSIVE_COPILOT_CODE_REVIEW_USERS,
+    MONTHLY_PASSIVE_COPILOT_CODE_REVIEW_USERS,
+    DAILY_ACTIVE_COPILOT_APP_USERS,
+)
+# Top-level chat-mode counters: documented, but whether real files carry them is unconfirmed.
+CHAT_PANEL_AGENT_MODE = "chat_panel_agent_mode"
+CHAT_PANEL_ASK_MODE = "chat_panel_ask_mode"
+CHAT_PANEL_CUSTOM_MODE = "chat_panel_custom_mode"
+CHAT_PANEL_EDIT_MODE = "chat_panel_edit_mode"
+CHAT_PANEL_PLAN_MODE = "chat_panel_plan_mode"
+CHAT_PANEL_UNKNOWN_MODE = "chat_panel_unknown_mode"
+CHAT_PANEL_MODES = (
+    CHAT_PANEL_AGENT_MODE,
+    CHAT_PANEL_ASK_MODE,
+    CHAT_PANEL_CUSTOM_MODE,
+    CHAT_PANEL_EDIT_MODE,
+    CHAT_PANEL_PLAN_MODE,
+    CHAT_PANEL_UNKNOWN_MODE,
+)
+
+# The aggregate `pull_requests` block, flattened with a `pr_` prefix (also used by repo_daily).
+PR_TOTAL_CREATED = "pr_total_created"
+PR_TOTAL_REVIEWED = "pr_total_reviewed"
+PR_TOTAL_MERGED = "pr_total_merged"
+PR_MEDIAN_MINUTES_TO_MERGE = "pr_median_minutes_to_merge"
+PR_TOTAL_SUGGESTIONS = "pr_total_suggestions"
+PR_TOTAL_APPLIED_SUGGESTIONS = "pr_total_applied_suggestions"
+PR_TOTAL_CREATED_BY_COPILOT = "pr_total_created_by_copilot"
+PR_TOTAL_REVIEWED_BY_COPILOT = "pr_total_reviewed_by_copilot"
+PR_TOTAL_MERGED_CREATED_BY_COPILOT = "pr_total_merged_created_by_copilot"
+PR_TOTAL_MERGED_REVIEWED_BY_COPILOT = "pr_total_merged_reviewed_by_copilot"
+PR_MEDIAN_MINUTES_TO_MERGE_COPILOT_AUTHORED = "pr_median_minutes_to_merge_copilot_authored"
+PR_MEDIAN_MINUTES_TO_MERGE_COPILOT_REVIEWED = "pr_median_minutes_to_merge_copilot_reviewed"
+PR_TOTAL_COPILOT_SUGGESTIONS = "pr_total_copilot_suggestions"
+PR_TOTAL_COPILOT_APPLIED_SUGGESTIONS = "pr_total_copilot_applied_suggestions"
+PR_PREFIX = "pr_"  # pr_<GitHub key>: shaping maps a pull_requests key to its field with this prefix
+PR_COUNTS = (
+    PR_TOTAL_CREATED,
+    PR_TOTAL_REVIEWED,
+    PR_TOTAL_MERGED,
+    PR_TOTAL_SUGGESTIONS,
+    PR_TOTAL_APPLIED_SUGGESTIONS,
+    PR_TOTAL_CREATED_BY_COPILOT,
+    PR_TOTAL_REVIEWED_BY_COPILOT,
+    PR_TOTAL_MERGED_CREATED_BY_COPILOT,
+    PR_TOTAL_MERGED_REVIEWED_BY_COPILOT,
+    PR_TOTAL_COPILOT_SUGGESTIONS,
+    PR_TOTAL_COPILOT_APPLIED_SUGGESTIONS,
+)
+PR_MEDIANS = (
+    PR_MEDIAN_MINUTES_TO_MERGE,
+    PR_MEDIAN_MINUTES_TO_MERGE_COPILOT_AUTHORED,
+    PR_MEDIAN_MINUTES_TO_MERGE_COPILOT_REVIEWED,
+)
+
+# CLI activity flattened from the `totals_by_cli` object (token sums from its token_usage).
+CLI_SESSION_COUNT = "cli_session_count"
+CLI_REQUEST_COUNT = "cli_request_count"
+CLI_PROMPT_COUNT = "cli_prompt_count"
+CLI_OUTPUT_TOKENS_SUM = "cli_output_tokens_sum"
+CLI_PROMPT_TOKENS_SUM = "cli_prompt_tokens_sum"
+CLI_AVG_TOKENS_PER_REQUEST = "cli_avg_tokens_per_request"
+CLI_VERSION = "cli_version"
+CLI_COUNTS = (CLI_SESSION_COUNT, CLI_REQUEST_COUNT, CLI_PROMPT_COUNT, CLI_OUTPUT_TOKENS_SUM, CLI_PROMPT_TOKENS_SUM)
+
+# --- breakdown rows ------------------------------------------------------------------------------------
+BREAKDOWN = "breakdown"
+# Values of `breakdown`: which GitHub array (or object) a row came from.
+BREAKDOWN_IDE = "ide"
+BREAKDOWN_FEATURE = "feature"
+BREAKDOWN_LANGUAGE_FEATURE = "language_feature"
+BREAKDOWN_LANGUAGE_MODEL = "language_model"
+BREAKDOWN_MODEL_FEATURE = "model_feature"
+BREAKDOWN_CLI = "cli"
+BREAKDOWN_COPILOT_APP = "copilot_app"
+BREAKDOWN_THIRD_PARTY_AGENT = "third_party_agent"
+BREAKDOWN_AI_ADOPTION_PHASE = "ai_adoption_phase"
+BREAKDOWN_PR_COMMENT_TYPE = "pr_comment_type"
+# The five user-level breakdowns; team_breakdown sums exactly these.
+USER_BREAKDOWNS = (
+    BREAKDOWN_IDE,
+    BREAKDOWN_FEATURE,
+    BREAKDOWN_LANGUAGE_FEATURE,
+    BREAKDOWN_LANGUAGE_MODEL,
+    BREAKDOWN_MODEL_FEATURE,
+)
+BREAKDOWNS = (
+    *USER_BREAKDOWNS,
+    BREAKDOWN_CLI,
+    BREAKDOWN_COPILOT_APP,
+    BREAKDOWN_THIRD_PARTY_AGENT,
+    BREAKDOWN_AI_ADOPTION_PHASE,
+    BREAKDOWN_PR_COMMENT_TYPE,
+)
+
+# Dimensions (absent on rows that do not have them).
+IDE = "ide"
+FEATURE = "feature"
+LANGUAGE = "language"
+MODEL = "model"
+AGENT_ID = "agent_id"
+AGENT_NAME = "agent_name"
+PHASE = "phase"
+PHASE_NUMBER = "phase_number"
+COMMENT_TYPE = "comment_type"
+
+# Derived grouping of `feature` values (mapping in shaping/features.py and docs/metrics.md).
+FEATURE_GROUP = "feature_group"
+FEATURE_GROUP_COMPLETION = "completion"
+FEATURE_GROUP_CHAT = "chat"
+FEATURE_GROUP_AGENT = "agent"
+FEATURE_GROUP_CLI = "cli"
+FEATURE_GROUP_APP = "app"
+FEATURE_GROUP_OTHER = "other"
+FEATURE_GROUPS = (
+    FEATURE_GROUP_COMPLETION,
+    FEATURE_GROUP_CHAT,
+    FEATURE_GROUP_AGENT,
+    FEATURE_GROUP_CLI,
+    FEATURE_GROUP_APP,
+    FEATURE_GROUP_OTHER,
+)
+
+# Counters of the CLI / Copilot app / third-party agent rows (GitHub's names, token_usage flattened).
+SESSION_COUNT = "session_count"
+REQUEST_COUNT = "request_count"
+PROMPT_COUNT = "prompt_count"
+OUTPUT_TOKENS_SUM = "output_tokens_sum"
+PROMPT_TOKENS_SUM = "prompt_tokens_sum"
+AVG_TOKENS_PER_REQUEST = "avg_tokens_per_request"
+# Adoption-phase rows: engaged users and per-user averages.
+TOTAL_ENGAGED_USERS = "total_engaged_users"
+AVG_USER_INITIATED_INTERACTIONS = "avg_user_initiated_interactions"
+AVG_CODE_GENERATION_ACTIVITIES = "avg_code_generation_activities"
+AVG_CODE_ACCEPTANCE_ACTIVITIES = "avg_code_acceptance_activities"
+AVG_LOC_ADDED = "avg_loc_added"
+AVG_LOC_DELETED = "avg_loc_deleted"
+AVG_PULL_REQUESTS_REVIEWED = "avg_pull_requests_reviewed"
+AVG_PULL_REQUESTS_CREATED = "avg_pull_requests_created"
+AVG_PULL_REQUESTS_MERGED = "avg_pull_requests_merged"
+AVG_PULL_REQUESTS_MEDIAN_MINUTES_TO_MERGE = "avg_pull_requests_median_minutes_to_merge"
+PHASE_AVERAGES = (
+    AVG_USER_INITIATED_INTERACTIONS,
+    AVG_CODE_GENERATION_ACTIVITIES,
+    AVG_CODE_ACCEPTANCE_ACTIVITIES,
+    AVG_LOC_ADDED,
+    AVG_LOC_DELETED,
+    AVG_PULL_REQUESTS_REVIEWED,
+    AVG_PULL_REQUESTS_CREATED,
+    AVG_PULL_REQUESTS_MERGED,
+    AVG_PULL_REQUESTS_MEDIAN_MINUTES_TO_MERGE,
+)
+# Code-review comment-type rows.
+TOTAL_COPILOT_SUGGESTIONS = "total_copilot_suggestions"
+TOTAL_COPILOT_APPLIED_SUGGESTIONS = "total_copilot_applied_suggestions"
+
+# --- users ---------------------------------------------------------------------------------------------
+USER_ID = "user_id"
+USER_LOGIN = "user_login"
+USED_AGENT = "used_agent"
+USED_CHAT = "used_chat"
+USED_CLI = "used_cli"
+USED_COPILOT_CODE_REVIEW_ACTIVE = "used_copilot_code_review_active"
+USED_COPILOT_CODE_REVIEW_PASSIVE = "used_copilot_code_review_passive"
+USED_COPILOT_CODING_AGENT = "used_copilot_coding_agent"
+USED_COPILOT_CLOUD_AGENT = "used_copilot_cloud_agent"
+USED_COPILOT_APP = "used_copilot_app"
+USED_FLAGS = (
+    USED_AGENT,
+    USED_CHAT,
+    USED_CLI,
+    USED_COPILOT_CODE_REVIEW_ACTIVE,
+    USED_COPILOT_CODE_REVIEW_PASSIVE,
+    USED_COPILOT_CODING_AGENT,
+    USED_COPILOT_CLOUD_AGENT,
+    USED_COPILOT_APP,
+)
+AI_CREDITS_USED = "ai_credits_used"
+ADOPTION_PHASE = "adoption_phase"
+ADOPTION_PHASE_NUMBER = "adoption_phase_number"
+TEAMS = "teams"
+TOP_IDE = "top_ide"
+TOP_LANGUAGE = "top_language"
+TOP_MODEL = "top_model"
+TOP_FEATURE = "top_feature"
+IDES = "ides"
+LANGUAGES = "languages"
+MODELS = "models"
+FEATURES = "features"
+# The most recently sampled IDE of the day and its versions (GitHub's leaf names under last_known_*).
+LAST_KNOWN_IDE = "last_known_ide"
+IDE_VERSION = "ide_version"
+PLUGIN = "plugin"
+PLUGIN_VERSION = "plugin_version"
+SERVER_SIDE_ONLY = "server_side_only"
+ACTIVE = "active"
+
+# Users counted per team or per scope (team_daily, user_summary_daily).
+TEAM = "team"
+TEAM_ID = "team_id"
+TEAM_MEMBERS = "team_members"
+MEMBER_COUNT = "member_count"
+USERS_IN_REPORT = "users_in_report"
+ACTIVE_USERS = "active_users"
+CHAT_USERS = "chat_users"
+AGENT_USERS = "agent_users"
+CLI_USERS = "cli_users"
+CODE_REVIEW_USERS = "code_review_users"
+CODE_REVIEW_PASSIVE_USERS = "code_review_passive_users"
+CODING_AGENT_USERS = "coding_agent_users"
+COPILOT_APP_USERS = "copilot_app_users"
+AI_CREDIT_USERS = "ai_credit_users"
+SERVER_SIDE_ONLY_USERS = "server_side_only_users"
+PHASE_0_USERS = "phase_0_users"
+PHASE_1_USERS = "phase_1_users"
+PHASE_2_USERS = "phase_2_users"
+PHASE_3_USERS = "phase_3_users"
+PHASE_UNKNOWN_USERS = "phase_unknown_users"
+PHASE_USERS = (PHASE_0_USERS, PHASE_1_USERS, PHASE_2_USERS, PHASE_3_USERS)  # index = phase_number
+
+# --- repositories --------------------------------------------------------------------------------------
+REPOSITORY = "repository"
+REPOSITORY_ID = "repository_id"
+
+# --- seats and billing ---------------------------------------------------------------------------------
+SEAT_KEY = "seat_key"
+ASSIGNEE_TYPE = "assignee_type"
+ASSIGNEE_TYPE_NONE = "none"
+UNASSIGNED = "unassigned"
+ORGANIZATION = "organization"
+PLAN_TYPE = "plan_type"
+ASSIGNING_TEAM = "assigning_team"
+ASSIGNING_TEAM_NAME = "assigning_team_name"
+CREATED_AT = "created_at"
+PENDING_CANCELLATION_DATE = "pending_cancellation_date"
+LAST_ACTIVITY_AT = "last_activity_at"
+LAST_ACTIVITY_EDITOR = "last_activity_editor"
+LAST_ACTIVITY_IDE = "last_activity_ide"
+LAST_AUTHENTICATED_AT = "last_authenticated_at"
+DAYS_SINCE_LAST_ACTIVITY = "days_since_last_activity"
+NEVER_USED = "never_used"
+INACTIVE_7D = "inactive_7d"
+INACTIVE_14D = "inactive_14d"
+INACTIVE_28D = "inactive_28d"
+INACTIVE_DAYS = ((7, INACTIVE_7D), (14, INACTIVE_14D), (28, INACTIVE_28D))
+COUNTED = "counted"
+
+SEAT_TOTAL = "seat_total"
+SEAT_ADDED_THIS_CYCLE = "seat_added_this_cycle"
+SEAT_PENDING_CANCELLATION = "seat_pending_cancellation"
+SEAT_PENDING_INVITATION = "seat_pending_invitation"
+SEAT_ACTIVE_THIS_CYCLE = "seat_active_this_cycle"
+SEAT_INACTIVE_THIS_CYCLE = "seat_inactive_this_cycle"
+SEAT_BREAKDOWN_FIELDS = (
+    SEAT_TOTAL,
+    SEAT_ADDED_THIS_CYCLE,
+    SEAT_PENDING_CANCELLATION,
+    SEAT_PENDING_INVITATION,
+    SEAT_ACTIVE_THIS_CYCLE,
+    SEAT_INACTIVE_THIS_CYCLE,
+)
+SEAT_PREFIX = "seat_"  # seat_<GitHub seat_breakdown key>
+IDE_CHAT = "ide_chat"
+PLATFORM_CHAT = "platform_chat"
+CLI_POLICY = "cli"  # GitHub's name for the CLI policy setting in the billing response
+PUBLIC_CODE_SUGGESTIONS = "public_code_suggestions"
+SEAT_MANAGEMENT_SETTING = "seat_management_setting"
+BILLING_SETTINGS = (PLAN_TYPE, IDE_CHAT, PLATFORM_CHAT, CLI_POLICY, PUBLIC_CODE_SUGGESTIONS, SEAT_MANAGEMENT_SETTING)
+DERIVED_FROM_SEATS = "derived_from_seats"
+SEAT_ROWS = "seat_rows"
+COUNTED_SEATS = "counted_seats"
+ASSIGNED_SEATS = "assigned_seats"
+UNASSIGNED_SEATS = "unassigned_seats"
+NEVER_USED_SEATS = "never_used_seats"
+INACTIVE_7D_SEATS = "inactive_7d_seats"
+INACTIVE_14D_SEATS = "inactive_14d_seats"
+INACTIVE_28D_SEATS = "inactive_28d_seats"
+PENDING_CANCELLATION_SEATS = "pending_cancellation_seats"
+
+# --- teams (snapshot of the teams listing) -------------------------------------------------------------
+TEAM_NAME = "name"
+TEAM_DESCRIPTION = "description"
+TEAM_TYPE = "type"
+PARENT_SLUG = "parent_slug"
+PARENT_NAME = "parent_name"
+
+# --- adoption score ------------------------------------------------------------------------------------
+WINDOW_START = "window_start"
+WINDOW_DAYS = "window_days"
+ACTIVE_DAYS = "active_days"
+FEATURE_BREADTH = "feature_breadth"
+ADOPTION_SCORE = "adoption_score"
+ADOPTION_BAND = "adoption_band"
+ACTIVE_DAYS_POINTS = "active_days_points"
+FEATURE_BREADTH_POINTS = "feature_breadth_points"
+INTERACTIONS_POINTS = "interactions_points"
+ACCEPTANCES_POINTS = "acceptances_points"
+ACCEPTANCE_RATE_POINTS = "acceptance_rate_points"
+
+
+def _typed(names: tuple[str, ...], spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: spec for name in names}
+
+
+_SCOPE_IDS = {ORGANIZATION_ID: KEYWORD, ENTERPRISE_ID: KEYWORD}
+_COUNTER_FIELDS = _typed(COUNTERS, LONG)
+_RATES = {ACCEPTANCE_RATE: DOUBLE, LOC_ACCEPTANCE_RATE: DOUBLE}
+_PR_FIELDS = {**_typed(PR_COUNTS, LONG), **_typed(PR_MEDIANS, DOUBLE)}
+_CLI_COUNT_FIELDS = _typed(CLI_COUNTS, LONG)
+_ENGAGED_USERS = _typed(
+    (ACTIVE_USERS, CHAT_USERS, AGENT_USERS, CLI_USERS, CODE_REVIEW_USERS, CODING_AGENT_USERS), LONG
+)
+
+USAGE_DAILY = IndexDef(
+    key="usage_daily",
+    id_fields=(SCOPE_TYPE, SCOPE, DAY),
+    properties={
+        **_SCOPE_IDS,
+        **_typed(ACTIVE_USER_COUNTS, LONG),
+        **_COUNTER_FIELDS,
+        **_typed(CHAT_PANEL_MODES, LONG),
+        **_PR_FIELDS,
+        **_CLI_COUNT_FIELDS,
+        CLI_AVG_TOKENS_PER_REQUEST: DOUBLE,
+        **_RATES,
+    },
+    description="one per (scope, day): the aggregate report's active users, counters, pull requests and CLI",
+)
+
+USAGE_BREAKDOWN = IndexDef(
+    key="usage_breakdown",
+    id_fields=(SCOPE_TYPE, SCOPE, DAY, BREAKDOWN, IDE, FEATURE, LANGUAGE, MODEL, AGENT_ID, PHASE_NUMBER, PHASE,
+               COMMENT_TYPE),
+    properties={
+        BREAKDOWN: KEYWORD,
+        **_typed((IDE, FEATURE, LANGUAGE, MODEL, AGENT_ID, AGENT_NAME, PHASE, COMMENT_TYPE), KEYWORD),
+        PHASE_NUMBER: LONG,
+        FEATURE_GROUP: KEYWORD,
+        **_COUNTER_FIELDS,
+        ACCEPTANCE_RATE: DOUBLE,
+        **_typed((SESSION_COUNT, REQUEST_COUNT, PROMPT_COUNT, OUTPUT_TOKENS_SUM, PROMPT_TOKENS_SUM), LONG),
+        AVG_TOKENS_PER_REQUEST: DOUBLE,
+        TOTAL_ENGAGED_USERS: LONG,
+        **_typed(PHASE_AVERAGES, DOUBLE),
+        TOTAL_COPILOT_SUGGESTIONS: LONG,
+        TOTAL_COPILOT_APPLIED_SUGGESTIONS: LONG,
+    },
+    description="one per (scope, day, breakdown row): every totals_by_* row of the aggregate report",
+)
+
+USER_DAILY = IndexDef(
+    key="user_daily",
+    id_fields=(SCOPE_TYPE, SCOPE, DAY, USER_ID),
+    properties={
+        USER_ID: LONG,
+        USER_LOGIN: KEYWORD,
+        **_SCOPE_IDS,
+        **_COUNTER_FIELDS,
+        **_typed(USED_FLAGS, BOOLEAN),
+        AI_CREDITS_USED: DOUBLE,
+        ADOPTION_PHASE: KEYWORD,
+        ADOPTION_PHASE_NUMBER: LONG,
+        **_CLI_COUNT_FIELDS,
+        CLI_VERSION: KEYWORD,
+        **_typed((TEAMS, TOP_IDE, TOP_LANGUAGE, TOP_MODEL, TOP_FEATURE, IDES, LANGUAGES, MODELS, FEATURES), KEYWORD),
+        **_typed((LAST_KNOWN_IDE, IDE_VERSION, PLUGIN, PLUGIN_VERSION), KEYWORD),
+        **_RATES,
+        SERVER_SIDE_ONLY: BOOLEAN,
+        ACTIVE: BOOLEAN,
+    },
+    description="one per (scope, user, day): the user's counters, features used, teams that day, top dimensions",
+)
+
+TEAM_DAILY = IndexDef(
+    key="team_daily",
+    id_fields=(SCOPE_TYPE, SCOPE, DAY, TEAM_ID, TEAM),
+    properties={
+        TEAM: KEYWORD,
+        TEAM_ID: LONG,
+        TEAM_MEMBERS: LONG,
+        MEMBER_COUNT: LONG,
+        **_ENGAGED_USERS,
+        **_COUNTER_FIELDS,
+        AI_CREDITS_USED: DOUBLE,
+        **_CLI_COUNT_FIELDS,
+        **_RATES,
+    },
+    description="one per (scope, team, day): members' users-report rows summed; teams overlap, never sum them",
+)
+
+TEAM_BREAKDOWN = IndexDef(
+    key="team_breakdown",
+    id_fields=(SCOPE_TYPE, SCOPE, DAY, TEAM_ID, TEAM, BREAKDOWN, IDE, FEATURE, LANGUAGE, MODEL),
+    properties={
+        TEAM: KEYWORD,
+        TEAM_ID: LONG,
+        BREAKDOWN: KEYWORD,
+        **_typed((IDE, FEATURE, LANGUAGE, MODEL, FEATURE_GROUP), KEYWORD),
+        **_COUNTER_FIELDS,
+        ACTIVE_USERS: LONG,
+        ACCEPTANCE_RATE: DOUBLE,
+    },
+    description="one per (scope, team, day, breakdown row): members' ide/feature/language/model rows summed",
+)
+
+USER_SUMMARY_DAILY = IndexDef(
+    key="user_summary_daily",
+    id_fields=(SCOPE_TYPE, SCOPE, DAY),
+    properties={
+        USERS_IN_REPORT: LONG,
+        **_ENGAGED_USERS,
+        **_typed((CODE_REVIEW_PASSIVE_USERS, COPILOT_APP_USERS, AI_CREDIT_USERS, SERVER_SIDE_ONLY_USERS), LONG),
+        **_typed((*PHASE_USERS, PHASE_UNKNOWN_USERS), LONG),
+        AI_CREDITS_USED: DOUBLE,
+        **_CLI_COUNT_FIELDS,
+    },
+    description="one per (scope, day): per-scope sums over the users report (AI credits, CLI, phases, features)",
+)
+
+REPO_DAILY = IndexDef(
+    key="repo_daily",
+    id_fields=(SCOPE_TYPE, SCOPE, DAY, REPOSITORY_ID, REPOSITORY),
+    properties={REPOSITORY: KEYWORD, REPOSITORY_ID: KEYWORD, **_SCOPE_IDS, **_PR_FIELDS},
+    description="one per (scope, repository, day): pull-request activity of the repos report",
+)
+
+SEATS = IndexDef(
+    key="seats",
+    id_fields=(SCOPE_TYPE, SCOPE, DAY, SEAT_KEY, ORGANIZATION, ASSIGNING_TEAM),
+    properties={
+        SEAT_KEY: KEYWORD,
+        USER_LOGIN: KEYWORD,
+        USER_ID: LONG,
+        ASSIGNEE_TYPE: KEYWORD,
+        UNASSIGNED: BOOLEAN,
+        ORGANIZATION: KEYWORD,
+        PLAN_TYPE: KEYWORD,
+        ASSIGNING_TEAM: KEYWORD,
+        ASSIGNING_TEAM_NAME: KEYWORD,
+        CREATED_AT: DATE,
+        PENDING_CANCELLATION_DATE: DATE,
+        LAST_ACTIVITY_AT: DATE,
+        LAST_ACTIVITY_EDITOR: KEYWORD,
+        LAST_ACTIVITY_IDE: KEYWORD,
+        LAST_AUTHENTICATED_AT: DATE,
+        DAYS_SINCE_LAST_ACTIVITY: LONG,
+        **_typed((NEVER_USED, INACTIVE_7D, INACTIVE_14D, INACTIVE_28D, COUNTED), BOOLEAN),
+    },
+    description="one per (scope, seat, snapshot day): plan, assigning team, last activity, inactivity buckets",
+)
+
+SEAT_SUMMARY = IndexDef(
+    key="seat_summary",
+    id_fields=(SCOPE_TYPE, SCOPE, DAY),
+    properties={
+        **_typed(SEAT_BREAKDOWN_FIELDS, LONG),
+        **_typed(BILLING_SETTINGS, KEYWORD),
+        DERIVED_FROM_SEATS: BOOLEAN,
+        **_typed(
+            (SEAT_ROWS, COUNTED_SEATS, ASSIGNED_SEATS, UNASSIGNED_SEATS, NEVER_USED_SEATS, INACTIVE_7D_SEATS,
+             INACTIVE_14D_SEATS, INACTIVE_28D_SEATS, PENDING_CANCELLATION_SEATS),
+            LONG,
+        ),
+    },
+    description="one per (scope, snapshot day): billing seat breakdown and settings, plus counts from the seats",
+)
+
+TEAMS_SNAPSHOT = IndexDef(
+    key="teams",
+    id_fields=(SCOPE_TYPE, SCOPE, DAY, TEAM_ID, TEAM),
+    properties={
+        TEAM_ID: LONG,
+        TEAM: KEYWORD,
+        TEAM_NAME: KEYWORD,
+        TEAM_DESCRIPTION: KEYWORD,
+        PARENT_SLUG: KEYWORD,
+        PARENT_NAME: KEYWORD,
+        TEAM_TYPE: KEYWORD,
+    },
+    description="one per (scope, team, snapshot day): the teams listing (names for slugs, hierarchy)",
+)
+
+USER_ADOPTION = IndexDef(
+    key="user_adoption",
+    id_fields=(SCOPE_TYPE, SCOPE, DAY, USER_ID),
+    properties={
+        USER_ID: LONG,
+        USER_LOGIN: KEYWORD,
+        WINDOW_START: DATE,
+        WINDOW_DAYS: LONG,
+        ACTIVE_DAYS: LONG,
+        **_typed(
+            (USER_INITIATED_INTERACTION_COUNT, CODE_GENERATION_ACTIVITY_COUNT, CODE_ACCEPTANCE_ACTIVITY_COUNT,
+             LOC_ADDED_SUM),
+            LONG,
+        ),
+        ACCEPTANCE_RATE: DOUBLE,
+        FEATURE_BREADTH: LONG,
+        ADOPTION_SCORE: DOUBLE,
+        ADOPTION_BAND: KEYWORD,
+        **_typed(
+            (ACTIVE_DAYS_POINTS, FEATURE_BREADTH_POINTS, INTERACTIONS_POINTS, ACCEPTANCES_POINTS,
+             ACCEPTANCE_RATE_POINTS),
+            DOUBLE,
+        ),
+    },
+    description="one per (scope, user, window end day): the absolute adoption score and its components",
+)
+
+
 # Every index the product writes. Shaping defines nothing of its own: it builds documents for these.
 def all_indices() -> list[IndexDef]:
-    return [INGESTION_LOG]
+    return [
+        INGESTION_LOG,
+        USAGE_DAILY,
+        USAGE_BREAKDOWN,
+        USER_DAILY,
+        TEAM_DAILY,
+        TEAM_BREAKDOWN,
+        USER_SUMMARY_DAILY,
+        REPO_DAILY,
+        SEATS,
+        SEAT_SUMMARY,
+        TEAMS_SNAPSHOT,
+        USER_ADOPTION,
+    ]
+
+
+def index_by_key(key: str) -> IndexDef:
+    for index in all_indices():
+        if index.key == key:
+            return index
+    raise KeyError(f"no index definition {key!r}")

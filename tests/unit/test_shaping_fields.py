@@ -1,0 +1,119 @@
+"""Every field any shaper emits is mapped in its index, with a value of the mapped type.
+
+An unmapped field would be silently unsearchable (mappings are `dynamic: false`), and a value of the
+wrong type would be rejected by the store: both are caught here, for every shaper and document type.
+"""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from copilot_usage.model import Scope, ScopeType
+from copilot_usage.shaping.adoption import score_window
+from copilot_usage.shaping.aggregate import shape_aggregate
+from copilot_usage.shaping.repos import shape_repo
+from copilot_usage.shaping.seats import SeatsShaper
+from copilot_usage.shaping.teams import shape_team
+from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
+from copilot_usage.store import indices as ix
+
+DATA = Path(__file__).parent / "data"
+ORG = Scope(ScopeType.ORGANIZATION, "octo-org")
+ENT = Scope(ScopeType.ENTERPRISE, "octo-ent")
+DAY = dt.date(2026, 11, 20)
+
+
+def _lines(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
+
+
+def every_doc() -> list[ix.Doc]:
+    docs: list[ix.Doc] = []
+    aggregate = json.loads((DATA / "organization_1_day.json").read_text())
+    aggregate["totals_by_copilot_app"] = {"session_count": 1, "token_usage": {"avg_tokens_per_request": 10.5}}
+    for key in ix.CHAT_PANEL_MODES:
+        aggregate[key] = 1
+    aggregate["daily_active_copilot_app_users"] = 2
+    docs += shape_aggregate(ORG, DAY, aggregate)
+    docs += shape_aggregate(ENT, DAY, aggregate)
+
+    teams = [{**row, "day": "2026-11-20"} for row in _lines("user_teams_1_day.ndjson")]
+    membership, _ = membership_from_user_teams(teams, ORG, DAY)
+    shaper = UsersShaper(ORG, DAY, membership)
+    user_docs = [shaper.add(record) for record in _lines("users_1_day.ndjson")]
+    app_user = {**_lines("users_1_day.ndjson")[0], "user_id": 1003, "user_login": "carol", "used_copilot_app": True}
+    user_docs.append(shaper.add(app_user))
+    docs += user_docs + shaper.finish()
+
+    docs.append(shape_repo(ORG, DAY, {"repository": "octo-org/api", "repository_id": 5, "enterprise_id": "1",
+                                      "organization_id": "2", "pull_requests": aggregate["pull_requests"]}))
+    seats = json.loads((DATA / "seats_page.json").read_text())["seats"]
+    org_seats = SeatsShaper(ORG, DAY)
+    docs += [org_seats.add(seat) for seat in seats]
+    docs.append(org_seats.summary(json.loads((DATA / "billing.json").read_text())))
+    ent_seats = SeatsShaper(ENT, DAY)
+    docs += [ent_seats.add({**seat, "organization": {"login": "octo-org"}}) for seat in seats]
+    docs.append(ent_seats.add({**seats[0], "assignee": None}))
+    docs.append(ent_seats.summary(None))
+    docs += [shape_team(ORG, DAY, team) for team in json.loads((DATA / "teams.json").read_text())]
+    docs.append(score_window(ORG, 1001, "alice", DAY, [d.source for d in user_docs[:1]]))
+    return docs
+
+
+def _fits(kind: str, value: object) -> bool:
+    if value is None:
+        return True
+    if kind == "keyword":
+        return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    if kind == "long":
+        return type(value) is int and -(2**63) <= value < 2**63
+    if kind == "double":
+        return type(value) in (int, float)
+    if kind == "boolean":
+        return type(value) is bool
+    if kind == "date":
+        if not isinstance(value, str):
+            return False
+        try:
+            dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def test_every_emitted_field_is_mapped_with_its_type():
+    docs = every_doc()
+    problems = []
+    for doc in docs:
+        properties = doc.index.mappings()["properties"]
+        fields = doc.index.fields()
+        for name, value in doc.source.items():
+            if name not in fields:
+                problems.append(f"{doc.index.key}.{name} is not mapped")
+            elif not _fits(properties[name]["type"], value):
+                problems.append(f"{doc.index.key}.{name}={value!r} is not a {properties[name]['type']}")
+    assert problems == []
+
+
+def test_every_index_is_produced_and_ids_are_unique():
+    docs = every_doc()
+    produced = {doc.index.key for doc in docs}
+    assert produced == {i.key for i in ix.all_indices()} - {ix.INGESTION_LOG.key}
+    assert len({(doc.index.key, doc.id) for doc in docs}) == len(docs)
+
+
+def test_every_document_carries_day_and_scope():
+    for doc in every_doc():
+        assert dt.date.fromisoformat(doc.source[ix.DAY]) == DAY
+        assert doc.source[ix.SCOPE_TYPE] in ("organization", "enterprise")
+        assert doc.source[ix.SCOPE] in ("octo-org", "octo-ent")
+
+
+def test_most_mapped_fields_are_exercised():
+    """Guards against mapping fields no shaper writes (dead columns in the dashboards)."""
+    emitted: dict[str, set[str]] = {}
+    for doc in every_doc():
+        emitted.setdefault(doc.index.key, set()).update(doc.source)
+    never = {key: sorted(ix.index_by_key(key).fields() - names) for key, names in emitted.items()}
+    assert {key: names for key, names in never.items() if names} == {}
