@@ -3,14 +3,246 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import logging
+import re
 import sys
+import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from copilot_usage import __version__
 from copilot_usage.settings import ConfigError, Settings
 
 Handler = Callable[[argparse.Namespace], int]
+logger = logging.getLogger("copilot_usage.cli")
+
+
+def _settings() -> Settings:
+    """Settings from the environment with secrets resolved (Key Vault when KEY_VAULT_URI is set)."""
+    from copilot_usage.secrets import resolve_settings
+
+    return resolve_settings(Settings.from_env())
+
+
+def _print_summary(summary: Any, stream: Any = sys.stdout) -> None:
+    data = summary.to_dict()
+    print(f"run {'OK' if data['ok'] else 'FAILED'} in {data['duration_seconds']:.1f} s", file=stream)
+    print(f"  tasks: {data['tasks_run']} run of {data['tasks_planned']} planned", file=stream)
+    days = ", ".join(f"{k} {v}" for k, v in sorted(data["days"].items())) or "none"
+    print(f"  days: {days}", file=stream)
+    print(f"  records: {data['records']} read, {data['rejected_records']} set aside", file=stream)
+    docs = ", ".join(f"{k} {v}" for k, v in sorted(data["documents"].items())) or "none"
+    print(f"  documents written: {data['documents_total']} ({docs})", file=stream)
+    gh = data["github"]
+    print(
+        f"  GitHub: {gh.get('api_requests', 0)} API requests, {gh.get('downloads', 0)} downloads, "
+        f"{gh.get('retries', 0)} retries",
+        file=stream,
+    )
+    if data["stopped"]:
+        print(f"  stopped early: {data['stopped']} (the next run continues)", file=stream)
+    for change in data["mapping_changes"]:
+        print(f"  mapping: {change}", file=stream)
+    for error in data["errors"]:
+        print(f"  error: {error}", file=stream)
+
+
+def parse_interval(text: str) -> float:
+    """'90s', '30m', '1h', '1.5h' or plain hours -> seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"interval must look like 30m, 1h or 90s, got {text!r}")
+    value = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "": 3600}[match.group(2)]
+    if value < 1:
+        raise argparse.ArgumentTypeError("interval must be at least one second")
+    return value
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from copilot_usage.run import run
+
+    try:
+        settings = _settings()
+    except ConfigError as exc:
+        print(f"configuration: {exc}", file=sys.stderr)
+        return 2
+    every = args.every
+    if every is None and args.loop:
+        every = settings.execution_interval_hours * 3600
+    while True:
+        summary = run(settings)
+        _print_summary(summary)
+        if every is None:
+            return 0 if summary.ok else 1
+        logger.info("next run in %.0f s", every)
+        time.sleep(every)
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from copilot_usage.planner import DAILY_UNITS, Task
+    from copilot_usage.run import run
+
+    try:
+        settings = _settings()
+    except ConfigError as exc:
+        print(f"configuration: {exc}", file=sys.stderr)
+        return 2
+    start, end = args.start, args.end
+    if end < start:
+        print("--to must not be before --from", file=sys.stderr)
+        return 2
+
+    def tasks(collector: Any, now: dt.datetime) -> list[Task]:
+        out = []
+        for scope in settings.scopes:
+            done = collector.previous.get(scope, {})
+            day = end
+            while day >= start:
+                for unit in DAILY_UNITS:
+                    entry = done.get((unit.value, day))
+                    if args.force or entry is None or entry.status not in ("complete", "empty"):
+                        out.append(Task(scope, unit, day, "backfill"))
+                day -= dt.timedelta(days=1)
+        return out
+
+    progress = _Progress() if sys.stderr.isatty() else None
+    summary = run(settings, tasks=tasks, on_task=progress.step if progress else None)
+    if progress:
+        progress.close()
+    _print_summary(summary)
+    return 0 if summary.ok else 1
+
+
+class _Progress:
+    """A one-line progress counter on a terminal."""
+
+    def __init__(self) -> None:
+        self.done = 0
+
+    def step(self, task: Any, outcome: Any) -> None:
+        self.done += 1
+        print(f"\r{self.done} done, last: {task}".ljust(100), end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        print(file=sys.stderr)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from copilot_usage.store.client import client_from_settings
+    from copilot_usage.store.ingestion_log import freshness
+
+    try:
+        settings = Settings.from_env()
+        if settings.key_vault_uri:
+            settings = _settings()
+    except ConfigError as exc:
+        print(f"configuration: {exc}", file=sys.stderr)
+        return 2
+    rows = freshness(client_from_settings(settings), settings.index_prefix)
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    if not rows:
+        print("no ingestion log yet: run `copilot-usage collect` first")
+        return 1
+    print(_table(rows))
+    return 0
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    columns = list(rows[0].keys())
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
+    lines.append("  ".join("-" * widths[c] for c in columns))
+    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(lines)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from copilot_usage.importer import import_files
+    from copilot_usage.model import Scope
+    from copilot_usage.store.client import client_from_settings
+    from copilot_usage.store.templates import ensure_indices
+
+    try:
+        scope = Scope.parse(args.scope)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    env_settings = _store_settings()
+    if env_settings is None:
+        return 2
+    es = client_from_settings(env_settings)
+    ensure_indices(es, env_settings.index_prefix)
+    try:
+        result = import_files(
+            es, env_settings.index_prefix, scope, args.files, args.report, teams_paths=args.teams or []
+        )
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(
+        f"imported {result.files} files: {result.records} records, {result.documents} documents, "
+        f"{result.rejected} rejected, {result.malformed} malformed lines, {len(result.days)} report days"
+    )
+    for error in result.errors[:20]:
+        print(f"  error: {error}", file=sys.stderr)
+    return 0 if not result.errors else 1
+
+
+def _store_settings() -> Settings | None:
+    """Settings for commands that only talk to Elasticsearch: no GitHub scope or credential needed."""
+    import os
+
+    env = dict(os.environ)
+    env.setdefault("ORGANIZATION_SLUGS", "unused")
+    env.setdefault("GITHUB_PAT", "unused")
+    try:
+        return Settings.from_env(env)
+    except ConfigError as exc:
+        print(f"configuration: {exc}", file=sys.stderr)
+        return None
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from copilot_usage.simulator import cli as simulator_cli
+
+    return simulator_cli.run(args)
+
+
+def _register_collect(commands: argparse._SubParsersAction) -> None:
+    collect = commands.add_parser("collect", help="one collection run (plan, fetch, store); --every to repeat")
+    collect.add_argument("--every", type=parse_interval, default=None, help="repeat every interval (30m, 1h)")
+    collect.add_argument(
+        "--loop", action="store_true", help="repeat every EXECUTION_INTERVAL_HOURS (default 1 hour)"
+    )
+    collect.set_defaults(handler=_collect)
+
+    backfill = commands.add_parser("backfill", help="fetch an explicit range of days")
+    backfill.add_argument("--from", dest="start", type=dt.date.fromisoformat, required=True, metavar="YYYY-MM-DD")
+    backfill.add_argument("--to", dest="end", type=dt.date.fromisoformat, required=True, metavar="YYYY-MM-DD")
+    backfill.add_argument("--force", action="store_true", help="fetch days already complete again")
+    backfill.set_defaults(handler=_backfill)
+
+    status = commands.add_parser("status", help="freshness and gaps per scope and report")
+    status.add_argument("--json", action="store_true", help="print JSON for scripts")
+    status.set_defaults(handler=_status)
+
+    importer = commands.add_parser("import", help="ingest report files exported from GitHub or downloaded earlier")
+    importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    importer.add_argument("--scope", required=True, help="org:NAME or enterprise:NAME")
+    importer.add_argument("--report", choices=None, default=None, help="report kind (inferred when omitted)")
+    importer.add_argument("--teams", nargs="*", type=Path, metavar="FILE", help="user-teams files for users files")
+    importer.set_defaults(handler=_import)
+
+    simulate = commands.add_parser("simulate", help="serve a simulated GitHub Copilot API on loopback")
+    from copilot_usage.simulator import cli as simulator_cli
+
+    simulator_cli.add_arguments(simulate)
+    simulate.set_defaults(handler=_simulate)
 
 
 def _config_check(args: argparse.Namespace) -> int:
@@ -47,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Each entry adds one sub-command; kept as a list so feature modules register themselves in one line.
-_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_register_collect]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,107 @@
+"""Recomputes adoption scores from stored `user_daily` documents.
+
+Scores are kept per (scope, user, window end). Window ends are every Sunday (a weekly history that charts
+well and stays small: 52 documents per user and year) plus the latest stored day (the current leaderboard).
+A run recomputes only the windows that include a day it wrote. Documents are read one user at a time,
+sorted by user and day, so memory is bounded by one user's window, not by the scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from copilot_usage.model import Scope
+from copilot_usage.shaping.adoption import score_window
+from copilot_usage.store.indices import DAY, SCOPE, SCOPE_TYPE, USER_ID, USER_LOGIN, Doc, index_by_key
+from copilot_usage.store.writer import BulkWriter
+
+PAGE_SIZE = 1000
+
+
+def window_ends(touched: Iterable[dt.date], latest: dt.date, window_days: int) -> list[dt.date]:
+    """Window ends whose window contains a touched day: Sundays and the latest day, never past `latest`."""
+    ends: set[dt.date] = set()
+    for day in touched:
+        for offset in range(window_days):
+            end = day + dt.timedelta(days=offset)
+            if end > latest:
+                break
+            if end.weekday() == 6 or end == latest:
+                ends.add(end)
+    return sorted(ends)
+
+
+def _scope_filter(scope: Scope, start: dt.date, end: dt.date) -> dict[str, Any]:
+    return {
+        "bool": {
+            "filter": [
+                {"term": {SCOPE_TYPE: scope.type.value}},
+                {"term": {SCOPE: scope.slug}},
+                {"range": {DAY: {"gte": start.isoformat(), "lte": end.isoformat()}}},
+            ]
+        }
+    }
+
+
+def latest_user_day(es: Any, prefix: str, scope: Scope) -> dt.date | None:
+    index = index_by_key("user_daily").name(prefix)
+    response = es.search(
+        index=index,
+        size=0,
+        query=_scope_filter(scope, dt.date(2000, 1, 1), dt.date(2100, 1, 1)),
+        aggs={"latest": {"max": {"field": DAY, "format": "yyyy-MM-dd"}}},
+    )
+    value = response["aggregations"]["latest"].get("value_as_string")
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def _user_days(es: Any, prefix: str, scope: Scope, start: dt.date, end: dt.date) -> Iterator[list[dict[str, Any]]]:
+    """Yield each user's documents in [start, end], sorted by day, one user at a time."""
+    index = index_by_key("user_daily").name(prefix)
+    after: list[Any] | None = None
+    current: list[dict[str, Any]] = []
+    while True:
+        kwargs: dict[str, Any] = {"search_after": after} if after else {}
+        response = es.search(
+            index=index,
+            size=PAGE_SIZE,
+            query=_scope_filter(scope, start, end),
+            sort=[{USER_ID: "asc"}, {DAY: "asc"}],
+            **kwargs,
+        )
+        hits = response["hits"]["hits"]
+        for hit in hits:
+            source = hit["_source"]
+            if current and current[0].get(USER_ID) != source.get(USER_ID):
+                yield current
+                current = []
+            current.append(source)
+        if len(hits) < PAGE_SIZE:
+            break
+        after = hits[-1]["sort"]
+    if current:
+        yield current
+
+
+def refresh_adoption(es: Any, prefix: str, scope: Scope, touched: Iterable[dt.date], window_days: int) -> int:
+    """Rewrite the adoption documents of every window containing a touched day; returns documents written."""
+    latest = latest_user_day(es, prefix, scope)
+    if latest is None:
+        return 0
+    ends = window_ends(touched, latest, window_days)
+    if not ends:
+        return 0
+    start = ends[0] - dt.timedelta(days=window_days - 1)
+
+    def docs() -> Iterator[Doc]:
+        for days in _user_days(es, prefix, scope, start, ends[-1]):
+            for end in ends:
+                first = (end - dt.timedelta(days=window_days - 1)).isoformat()
+                window = [d for d in days if first <= str(d[DAY])[:10] <= end.isoformat()]
+                if window:
+                    yield score_window(scope, window[0][USER_ID], window[-1].get(USER_LOGIN, ""), end, window)
+
+    result = BulkWriter(es, prefix).write(docs())
+    return result.written

@@ -1,0 +1,31 @@
+"""Removes documents a revised day no longer has.
+
+Ids are deterministic, so re-writing a day replaces every document it still has; only rows GitHub dropped
+in a revision (a user or repository that disappeared from the day) would linger. After a changed day is
+written, this deletes that day's documents whose ids were not written again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import Any
+
+from copilot_usage.model import Scope
+from copilot_usage.store.indices import DAY, SCOPE, SCOPE_TYPE, index_by_key
+
+
+def delete_stale(es: Any, prefix: str, index_key: str, scope: Scope, day: dt.date, keep_ids: Collection[str]) -> int:
+    index = index_by_key(index_key)
+    query = {
+        "bool": {
+            "filter": [
+                {"term": {SCOPE_TYPE: scope.type.value}},
+                {"term": {SCOPE: scope.slug}},
+                {"term": {DAY: day.isoformat()}},
+            ],
+            "must_not": [{"ids": {"values": sorted(keep_ids)}}],
+        }
+    }
+    response = es.delete_by_query(index=index.name(prefix), query=query, conflicts="proceed", refresh=True)
+    return int(response.get("deleted", 0))
