@@ -1,0 +1,468 @@
+// Copilot Usage Advanced Dashboard on Azure (platform notes, option A):
+//   - the collector: Function App on Flex Consumption, VNet-integrated, timer-triggered;
+//   - Elasticsearch: container app in an INTERNAL Container Apps environment (VNet only), data on NFS;
+//   - Grafana: container app in a PUBLIC environment, Microsoft Entra ID sign-in;
+//   - Key Vault (RBAC) with every secret, a registry without admin user, storage without shared keys,
+//     Log Analytics and Application Insights with local auth off, one identity per workload.
+// Resource-group scope, so a principal with Contributor on one resource group can deploy it
+// (with AZURE_ROLE_ASSIGNMENTS=false when it cannot assign roles).
+//
+// Written in the Bicep subset both offline parsers accept (tests/infra): no spread, no
+// resourceInput<>, no typed variables, no multi-line ternaries that start a line with `?`.
+
+targetScope = 'resourceGroup'
+
+// --- azd-provided --------------------------------------------------------------------------------------
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; part of every resource name and the azd-env-name tag.')
+param environmentName string
+
+@description('Region of every resource.')
+param location string = resourceGroup().location
+
+@description('Object id of the deploying user or pipeline principal (AZURE_PRINCIPAL_ID or AZURE_USER_PRINCIPAL_ID).')
+param principalId string = ''
+
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param principalType string = 'User'
+
+@description('Create role assignments (AZURE_ROLE_ASSIGNMENTS). false: an Owner creates them by hand.')
+param doRoleAssignments bool = true
+
+// --- what to collect and how (copilot_usage/settings.py reads these as app settings) -------------------
+
+@description('Comma-separated GitHub organization slugs (ORGANIZATION_SLUGS or GH_ORGANIZATION_SLUGS).')
+param organizationSlugs string = ''
+
+@description('Comma-separated GitHub enterprise slugs (ENTERPRISE_SLUGS or GH_ENTERPRISE_SLUGS).')
+param enterpriseSlugs string = ''
+
+@secure()
+@description('GitHub personal access token (GITHUB_PAT or GH_PAT), stored only in Key Vault.')
+param githubPat string = ''
+
+@description('GitHub App id, when a GitHub App is used instead of a PAT.')
+param githubAppId string = ''
+
+param githubAppInstallationId string = ''
+
+@secure()
+@description('GitHub App private key (PEM), stored only in Key Vault.')
+param githubAppPrivateKey string = ''
+
+param githubApiUrl string = 'https://api.github.com'
+param githubApiVersion string = '2026-03-10'
+
+@description('Prefix of every Elasticsearch index; the least-privilege ES roles cover <prefix>* only.')
+param indexPrefix string = 'copilot_'
+
+param lateWindowDays string = '7'
+param backfillStart string = ''
+param maxConcurrency string = '4'
+
+@allowed([
+  'DEBUG'
+  'INFO'
+  'WARNING'
+  'ERROR'
+  'CRITICAL'
+])
+param logLevel string = 'INFO'
+
+@description('When the collector runs: NCRONTAB with seconds, in UTC (Flex Consumption has no time zones).')
+param collectSchedule string = '0 5 * * * *'
+
+// --- generated secrets (azd generates them once and keeps them in .azure/<env>/config.json) -----------
+
+@secure()
+@metadata({ azd: { type: 'generate', config: { length: 32, noSpecial: true } } })
+@description('Password of the Elasticsearch superuser `elastic` (ELASTIC_PASSWORD in pipelines).')
+param elasticPassword string
+
+@secure()
+@metadata({ azd: { type: 'generate', config: { length: 32, noSpecial: true } } })
+@description('Password of the collector\'s Elasticsearch user copilot_writer (ES_WRITER_PASSWORD).')
+param elasticsearchWriterPassword string
+
+@secure()
+@metadata({ azd: { type: 'generate', config: { length: 32, noSpecial: true } } })
+@description('Password of Grafana\'s Elasticsearch user grafana_reader (ES_READER_PASSWORD).')
+param elasticsearchReaderPassword string
+
+@secure()
+@metadata({ azd: { type: 'generate', config: { length: 32, noSpecial: true } } })
+@description('Password of Grafana\'s local admin, the break-glass account (GRAFANA_ADMIN_PASSWORD).')
+param grafanaAdminPassword string
+
+// --- Grafana sign-in -----------------------------------------------------------------------------------
+
+@description('Microsoft Entra ID sign-in for Grafana (AZURE_AUTHENTICATION_ENABLED).')
+param entraAuthEnabled bool = true
+
+@description('Create the Entra app registration with the Microsoft Graph extension (CREATE_APP_REGISTRATION).')
+param createAppRegistration bool = true
+
+@description('Client id of an existing app registration (AUTH_CLIENT_ID or AZURE_AUTHENTICATION_CLIENT_ID).')
+param authClientId string = ''
+
+@description('OpenID issuer of the tenant users sign in from (AZURE_AUTHENTICATION_OPEN_ID_ISSUER); empty: this tenant.')
+param authOpenIdIssuer string = ''
+
+@description('Comma-separated Entra group object ids allowed into Grafana; empty: anyone with an app role.')
+param grafanaAllowedGroups string = ''
+
+// --- platform ------------------------------------------------------------------------------------------
+
+@description('Key Vault purge protection (KEY_VAULT_PURGE_PROTECTION). Irreversible once on.')
+param keyVaultPurgeProtection bool = true
+
+param vnetAddressPrefix string = '10.60.0.0/16'
+param privateEnvSubnetPrefix string = '10.60.0.0/23'
+param publicEnvSubnetPrefix string = '10.60.2.0/23'
+param functionSubnetPrefix string = '10.60.4.0/24'
+
+@description('Set by azd once the app exists, so re-provisioning keeps the deployed image.')
+param elasticsearchExists bool = false
+param grafanaExists bool = false
+
+// --- names ---------------------------------------------------------------------------------------------
+
+var abbrs = loadJsonContent('abbreviations.json')
+var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+
+var names = {
+  vnet: '${abbrs.networkVirtualNetworks}${token}'
+  logAnalytics: '${abbrs.operationalInsightsWorkspaces}${token}'
+  applicationInsights: '${abbrs.insightsComponents}${token}'
+  keyVault: '${abbrs.keyVaultVaults}${token}'
+  registry: '${abbrs.containerRegistryRegistries}${token}'
+  storage: '${abbrs.storageStorageAccounts}${token}'
+  nfsStorage: '${abbrs.storageStorageAccounts}nfs${token}'
+  functionIdentity: '${abbrs.managedIdentityUserAssignedIdentities}func-${token}'
+  elasticsearchIdentity: '${abbrs.managedIdentityUserAssignedIdentities}es-${token}'
+  grafanaIdentity: '${abbrs.managedIdentityUserAssignedIdentities}grafana-${token}'
+  privateEnvironment: '${abbrs.appManagedEnvironments}priv-${token}'
+  publicEnvironment: '${abbrs.appManagedEnvironments}pub-${token}'
+  elasticsearchApp: '${abbrs.appContainerApps}es-${token}'
+  grafanaApp: '${abbrs.appContainerApps}grafana-${token}'
+  plan: '${abbrs.webServerFarms}${token}'
+  functionApp: '${abbrs.webSitesFunctions}${token}'
+}
+
+// One place for the Key Vault secret names: the vault, the role assignments and the apps all use them.
+var secretNames = {
+  githubPat: 'github-pat'
+  githubAppPrivateKey: 'github-app-private-key'
+  elasticPassword: 'elastic-password'
+  elasticsearchWriterPassword: 'es-writer-password'
+  elasticsearchReaderPassword: 'es-reader-password'
+  grafanaAdminPassword: 'grafana-admin-password'
+}
+
+var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}'
+var archiveContainerName = 'raw-reports'
+
+// The issuer looks like https://login.microsoftonline.com/<tenant>/v2.0 (or sts.windows.net/<tenant>/):
+// its first path segment is the tenant. The preprovision hook checks the shape.
+var authTenantId = empty(authOpenIdIssuer) ? tenant().tenantId : split(authOpenIdIssuer, '/')[3]
+var useGraphModule = entraAuthEnabled && createAppRegistration && empty(authClientId)
+var grafanaUrl = 'https://${names.grafanaApp}.${publicEnvironment.outputs.defaultDomain}'
+
+// Before the first `azd deploy` the apps run this public image; azd then deploys the real ones.
+var placeholderImage = 'mcr.microsoft.com/azuredocs/containerapps-helloworld:latest'
+
+// --- foundation ----------------------------------------------------------------------------------------
+
+module network 'modules/network.bicep' = {
+  name: 'network'
+  params: {
+    name: names.vnet
+    location: location
+    tags: tags
+    addressPrefix: vnetAddressPrefix
+    privateEnvSubnetPrefix: privateEnvSubnetPrefix
+    publicEnvSubnetPrefix: publicEnvSubnetPrefix
+    functionSubnetPrefix: functionSubnetPrefix
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+    location: location
+    tags: tags
+  }
+}
+
+module identities 'modules/identities.bicep' = {
+  name: 'identities'
+  params: {
+    functionIdentityName: names.functionIdentity
+    elasticsearchIdentityName: names.elasticsearchIdentity
+    grafanaIdentityName: names.grafanaIdentity
+    location: location
+    tags: tags
+  }
+}
+
+module registry 'modules/registry.bicep' = {
+  name: 'registry'
+  params: {
+    name: names.registry
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    archiveContainerName: archiveContainerName
+  }
+}
+
+module nfsStorage 'modules/nfs-storage.bicep' = {
+  name: 'nfs-storage'
+  params: {
+    name: names.nfsStorage
+    location: location
+    tags: tags
+    allowedSubnetId: network.outputs.privateEnvSubnetId
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'key-vault'
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    enablePurgeProtection: keyVaultPurgeProtection
+    secretNames: secretNames
+    githubPat: githubPat
+    githubAppPrivateKey: githubAppPrivateKey
+    elasticPassword: elasticPassword
+    elasticsearchWriterPassword: elasticsearchWriterPassword
+    elasticsearchReaderPassword: elasticsearchReaderPassword
+    grafanaAdminPassword: grafanaAdminPassword
+  }
+}
+
+module roleAssignments 'modules/role-assignments.bicep' = {
+  name: 'role-assignments'
+  params: {
+    doRoleAssignments: doRoleAssignments
+    keyVaultName: keyVault.outputs.name
+    registryName: registry.outputs.name
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    secretNames: secretNames
+    hasGithubPat: !empty(githubPat)
+    hasGithubAppPrivateKey: !empty(githubAppPrivateKey)
+    functionPrincipalId: identities.outputs.functionPrincipalId
+    elasticsearchPrincipalId: identities.outputs.elasticsearchPrincipalId
+    grafanaPrincipalId: identities.outputs.grafanaPrincipalId
+    deployerPrincipalId: principalId
+    deployerPrincipalType: principalType
+  }
+}
+
+// --- Elasticsearch in the internal environment -----------------------------------------------------------
+
+module privateEnvironment 'modules/container-env.bicep' = {
+  name: 'private-environment'
+  params: {
+    name: names.privateEnvironment
+    location: location
+    tags: tags
+    subnetId: network.outputs.privateEnvSubnetId
+    internal: true
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+module privateDns 'modules/private-dns.bicep' = {
+  name: 'private-dns'
+  params: {
+    zoneName: privateEnvironment.outputs.defaultDomain
+    staticIp: privateEnvironment.outputs.staticIp
+    virtualNetworkId: network.outputs.id
+    tags: tags
+  }
+}
+
+module elasticsearchImage 'modules/current-image.bicep' = {
+  name: 'elasticsearch-image'
+  params: {
+    name: names.elasticsearchApp
+    exists: elasticsearchExists
+    placeholderImage: placeholderImage
+  }
+}
+
+module elasticsearch 'modules/elasticsearch.bicep' = {
+  name: 'elasticsearch'
+  params: {
+    name: names.elasticsearchApp
+    location: location
+    tags: tags
+    environmentName: privateEnvironment.outputs.name
+    identityId: identities.outputs.elasticsearchIdentityId
+    registryServer: registry.outputs.loginServer
+    image: elasticsearchImage.outputs.image
+    keyVaultUri: keyVault.outputs.uri
+    elasticPasswordSecretName: secretNames.elasticPassword
+    writerPasswordSecretName: secretNames.elasticsearchWriterPassword
+    readerPasswordSecretName: secretNames.elasticsearchReaderPassword
+    indexPrefix: indexPrefix
+    nfsServer: nfsStorage.outputs.nfsServer
+    nfsSharePath: nfsStorage.outputs.nfsSharePath
+  }
+  // Key Vault references and registry pulls are checked when the app is created.
+  dependsOn: [
+    roleAssignments
+    privateDns
+  ]
+}
+
+// --- Grafana in the public environment -------------------------------------------------------------------
+
+module publicEnvironment 'modules/container-env.bicep' = {
+  name: 'public-environment'
+  params: {
+    name: names.publicEnvironment
+    location: location
+    tags: tags
+    subnetId: network.outputs.publicEnvSubnetId
+    internal: false
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+module entraApp 'modules/entra-app.bicep' = if (useGraphModule) {
+  name: 'entra-app'
+  params: {
+    uniqueName: 'copilot-usage-grafana-${token}'
+    displayName: 'Copilot Usage Dashboard (${environmentName})'
+    grafanaUrl: grafanaUrl
+    grafanaIdentityPrincipalId: identities.outputs.grafanaPrincipalId
+    tenantId: authTenantId
+    includeGroupsClaim: !empty(grafanaAllowedGroups)
+    adminUserObjectId: principalType == 'User' ? principalId : ''
+  }
+}
+
+module grafanaImage 'modules/current-image.bicep' = {
+  name: 'grafana-image'
+  params: {
+    name: names.grafanaApp
+    exists: grafanaExists
+    placeholderImage: placeholderImage
+  }
+}
+
+module grafana 'modules/grafana.bicep' = {
+  name: 'grafana'
+  params: {
+    name: names.grafanaApp
+    rootUrl: grafanaUrl
+    location: location
+    tags: tags
+    environmentName: publicEnvironment.outputs.name
+    identityId: identities.outputs.grafanaIdentityId
+    identityClientId: identities.outputs.grafanaClientId
+    registryServer: registry.outputs.loginServer
+    image: grafanaImage.outputs.image
+    keyVaultUri: keyVault.outputs.uri
+    adminPasswordSecretName: secretNames.grafanaAdminPassword
+    readerPasswordSecretName: secretNames.elasticsearchReaderPassword
+    elasticsearchUrl: elasticsearch.outputs.url
+    indexPrefix: indexPrefix
+    entraAuthEnabled: entraAuthEnabled
+    authClientId: useGraphModule ? entraApp.outputs.clientId : authClientId
+    authTenantId: authTenantId
+    allowedGroups: grafanaAllowedGroups
+  }
+  dependsOn: [
+    roleAssignments
+  ]
+}
+
+// --- the collector ---------------------------------------------------------------------------------------
+
+// Everything copilot_usage/settings.py reads in Azure. Secrets are NOT here: only the names of the Key Vault
+// secrets, read at run time with the Function's identity.
+var collectorSettings = {
+  ORGANIZATION_SLUGS: organizationSlugs
+  ENTERPRISE_SLUGS: enterpriseSlugs
+  GITHUB_API_URL: githubApiUrl
+  GITHUB_API_VERSION: githubApiVersion
+  KEY_VAULT_URI: keyVault.outputs.uri
+  GITHUB_PAT_SECRET_NAME: secretNames.githubPat
+  GITHUB_APP_ID: githubAppId
+  GITHUB_APP_INSTALLATION_ID: githubAppInstallationId
+  GITHUB_APP_PRIVATE_KEY_SECRET_NAME: empty(githubAppPrivateKey) ? '' : secretNames.githubAppPrivateKey
+  ELASTICSEARCH_URL: elasticsearch.outputs.url
+  ELASTICSEARCH_USERNAME: 'copilot_writer'
+  ELASTICSEARCH_PASSWORD_SECRET_NAME: secretNames.elasticsearchWriterPassword
+  ELASTICSEARCH_COMPAT: 'elasticsearch'
+  INDEX_PREFIX: indexPrefix
+  LATE_WINDOW_DAYS: lateWindowDays
+  BACKFILL_START: backfillStart
+  MAX_CONCURRENCY: maxConcurrency
+  LOG_LEVEL: logLevel
+  ARCHIVE_CONTAINER_URL: '${storage.outputs.blobEndpoint}${archiveContainerName}'
+  COLLECT_SCHEDULE: collectSchedule
+}
+
+module functionApp 'modules/function.bicep' = {
+  name: 'function-app'
+  params: {
+    planName: names.plan
+    functionAppName: names.functionApp
+    location: location
+    tags: tags
+    identityId: identities.outputs.functionIdentityId
+    identityClientId: identities.outputs.functionClientId
+    subnetId: network.outputs.functionSubnetId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    collectorSettings: collectorSettings
+  }
+  dependsOn: [
+    roleAssignments
+    privateDns
+  ]
+}
+
+// --- outputs (become azd environment values; none of them is a secret) -----------------------------------
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output ELASTICSEARCH_URL string = elasticsearch.outputs.url
+output GRAFANA_URL string = grafana.outputs.url
+output GRAFANA_AUTH_CLIENT_ID string = useGraphModule ? entraApp.outputs.clientId : authClientId
+output GRAFANA_IDENTITY_PRINCIPAL_ID string = identities.outputs.grafanaPrincipalId
+output GRAFANA_REDIRECT_URI string = '${grafanaUrl}/login/azuread'
