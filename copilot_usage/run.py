@@ -270,7 +270,8 @@ class Collector:
         result = writer.write(tracked())
         if download is not None:
             counts.rejected += len(download.malformed)
-        documents = Counter({k: v for k, v in result.per_index.items()})
+        # Counted by index key (usage_daily, ...), the same names the summary uses everywhere.
+        documents = Counter({k.removeprefix(self.prefix): v for k, v in result.per_index.items()})
         if result.errors:
             first = result.errors[0]
             error = f"{len(result.errors)} documents rejected by the store, first: {first.index} {first.reason}"

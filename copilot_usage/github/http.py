@@ -52,6 +52,27 @@ _URL_RE = re.compile(r"https?://[^\s\"'<>]+")
 _MESSAGE_LIMIT = 200
 
 
+class RedactQueryStrings(logging.Filter):
+    """urllib3 logs every request line at DEBUG, query string included; for a signed download link the
+    query string is the credential. This filter cuts query strings from those records' arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                a.split("?", 1)[0] + "?…" if isinstance(a, str) and "?" in a else a for a in record.args
+            )
+        return True
+
+
+def _install_log_redaction() -> None:
+    target = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, RedactQueryStrings) for f in target.filters):
+        target.addFilter(RedactQueryStrings())
+
+
+_install_log_redaction()
+
+
 def redact_url(url: str) -> str:
     """`scheme://host/path`, with any query replaced by `?…`: safe to log, still says which file."""
     parts = urlsplit(url)
