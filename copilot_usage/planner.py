@@ -9,6 +9,9 @@ Rules (architecture.md §4):
   spread over the runs in that period instead of all landing on one run.
 - A day answered 204 ("not ready") is retried on later runs; a 204 for a day well past GitHub's latency is
   retried at most once per `stale_retry_hours`, so a scope that had no data then costs nothing per run.
+- A scope's own first day with data is learned: once the EDGE_DAYS days just before its earliest complete
+  day have all answered 204, older days are not planned any more (only the day just before is re-checked,
+  at the stale-retry rate). A scope that adopted Copilot recently so costs nothing for the months before.
 - Order matters when the API budget runs out mid-run: today's seat/billing/teams snapshots go first (GitHub
   keeps no history of them, so a missed day is lost for good), then days about to leave GitHub's one-year
   window (lost otherwise), then the rest newest first (what users look at).
@@ -30,6 +33,8 @@ FIRST_ORGANIZATION_DAY = dt.date(2025, 12, 12)
 HISTORY_DAYS = 365
 READY_LAG_DAYS = 2  # "within two full UTC days"
 EXPIRING_SOON_DAYS = 14
+# This many 204 days just before a scope's earliest day with data prove that its data starts there.
+EDGE_DAYS = 7
 
 # The units of work: user-teams is fetched with users because team documents join the two.
 DAILY_UNITS: tuple[Report, ...] = (Report.AGGREGATE, Report.USERS, Report.REPOS)
@@ -103,6 +108,20 @@ def _unit_state(log: Mapping[tuple[str, dt.date], LogState], unit: Report, day: 
     return [log.get((report.value, day)) for report in UNIT_REPORTS[unit]]
 
 
+def data_start(log: Mapping[tuple[str, dt.date], LogState], unit: Report) -> dt.date | None:
+    """The first day this scope has data for this unit, once the log proves it (see EDGE_DAYS)."""
+    report = UNIT_REPORTS[unit][0].value
+    done = [day for (name, day), state in log.items() if name == report and state.status in DONE]
+    if not done:
+        return None
+    first = min(done)
+    for back in range(1, EDGE_DAYS + 1):
+        state = log.get((report, first - dt.timedelta(days=back)))
+        if state is None or state.status != "not_ready":
+            return None
+    return first
+
+
 def plan_scope(
     scope: Scope, log: Mapping[tuple[str, dt.date], LogState], options: PlanOptions
 ) -> list[Task]:
@@ -117,7 +136,9 @@ def plan_scope(
     refresh: list[tuple[float, Task]] = []
     late_entries = 0
     for unit in options.units:
-        for day in _days(floor, last):
+        start = data_start(log, unit)
+        first_day = max(floor, start - dt.timedelta(days=1)) if start else floor
+        for day in _days(first_day, last):
             states = _unit_state(log, unit, day)
             if any(s is None for s in states):
                 needed.append(Task(scope, unit, day, "missing"))

@@ -33,7 +33,7 @@ from copilot_usage.github.errors import (
 )
 from copilot_usage.github.reports import ReportDownload
 from copilot_usage.model import Report, Scope, Snapshot
-from copilot_usage.planner import PlanOptions, Task, plan
+from copilot_usage.planner import EDGE_DAYS, UNIT_REPORTS, PlanOptions, Task, plan
 from copilot_usage.settings import Settings
 from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
 from copilot_usage.shaping.aggregate import shape_aggregate
@@ -45,14 +45,16 @@ from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
 from copilot_usage.store.adoption import refresh_adoption
 from copilot_usage.store.cleanup import delete_stale
 from copilot_usage.store.client import client_from_settings
+from copilot_usage.store.errors import StoreError
 from copilot_usage.store.indices import Doc
 from copilot_usage.store.ingestion_log import IngestionLog, LogEntry
 from copilot_usage.store.templates import ensure_indices
-from copilot_usage.store.writer import BulkWriter, StoreUnavailable
+from copilot_usage.store.writer import BulkWriter
 
 logger = logging.getLogger("copilot_usage.run")
 
 MAX_ERRORS_KEPT = 50
+DONE_STATUSES = ("complete", "empty")
 
 
 @dataclass
@@ -148,16 +150,46 @@ class Collector:
         self.log = IngestionLog(es, self.prefix)
         self.previous: dict[Scope, dict[tuple[str, dt.date], LogEntry]] = {}
         self.blocked: set[tuple[Scope, str]] = set()
+        # Learning where a scope's data starts during a first backfill (newest first): the earliest day with
+        # data per (scope, unit), 204s seen below it, and, once EDGE_DAYS of them are seen, the proven start.
+        self.earliest: dict[tuple[Scope, str], dt.date] = {}
+        self.misses_below: Counter[tuple[Scope, str]] = Counter()
+        self.data_starts: dict[tuple[Scope, str], dt.date] = {}
         self._lock = threading.Lock()
 
     # --- entry points --------------------------------------------------------------------------------
     def load_log(self, scopes: Iterable[Scope]) -> None:
         for scope in scopes:
-            self.previous[scope] = self.log.load(scope)
+            self.previous[scope] = entries = self.log.load(scope)
+            for unit, reports in UNIT_REPORTS.items():
+                done = [d for (r, d), e in entries.items() if r == reports[0].value and e.status in DONE_STATUSES]
+                if done:
+                    self.earliest[(scope, unit.value)] = min(done)
 
     def execute(self, task: Task) -> _Outcome | None:
-        if (task.scope, task.unit.value) in self.blocked:
+        key = (task.scope, task.unit.value)
+        if key in self.blocked:
             return None
+        start = self.data_starts.get(key)
+        if start is not None and task.day < start - dt.timedelta(days=1):
+            return None  # before this scope's data: left unrecorded, the planner knows from the log
+        outcome = self._execute(task)
+        if outcome is not None and isinstance(task.unit, Report):
+            self._learn_start(key, task.day, outcome.status)
+        return outcome
+
+    def _learn_start(self, key: tuple[Scope, str], day: dt.date, status: str) -> None:
+        with self._lock:
+            earliest = self.earliest.get(key)
+            if status in DONE_STATUSES or status == "unchanged":
+                if earliest is None or day < earliest:
+                    self.earliest[key] = day
+            elif status == "not_ready" and earliest is not None and day < earliest:
+                self.misses_below[key] += 1
+                if self.misses_below[key] >= EDGE_DAYS:
+                    self.data_starts[key] = earliest
+
+    def _execute(self, task: Task) -> _Outcome | None:
         try:
             if task.unit is Snapshot.SEATS:
                 return self._seats(task)
@@ -170,7 +202,7 @@ class Collector:
             raise _Stop("github_budget", str(exc)) from None
         except AuthenticationError as exc:
             raise _Stop("auth", str(exc)) from None
-        except StoreUnavailable as exc:
+        except StoreError as exc:  # unreachable, or refusing the ingestion log: no day can be recorded
             raise _Stop("store", str(exc)) from None
         except (ForbiddenError, NotFoundError) as exc:
             # The scope or this report is not accessible: every other day would fail the same way.
@@ -418,10 +450,11 @@ def run(
     clock = now or (lambda: dt.datetime.now(dt.UTC))
     summary = RunSummary(started_at=clock())
     github = github or _github_client(settings)
-    es = es if es is not None else client_from_settings(settings)
     archive = archive if archive is not None else archive_from_settings(settings)
     started = time.monotonic()
     try:
+        # Inside the try: detecting the engine talks to it, and an engine down at start is a summary, not a crash.
+        es = es if es is not None else client_from_settings(settings)
         report = ensure_indices(es, settings.index_prefix)
         summary.mapping_changes = list(report.changes) + [f"problem: {p}" for p in report.problems]
         for problem in report.problems:
@@ -434,7 +467,7 @@ def run(
             _execute(collector, planned, settings.max_concurrency, summary, on_task)
             if summary.stopped not in ("store", "auth"):
                 _refresh_adoption(collector, planned, summary)
-    except StoreUnavailable as exc:
+    except StoreError as exc:
         summary.stopped = "store"
         summary.add_error(f"Elasticsearch unavailable: {exc}")
     summary.github = dict(github.stats)
@@ -501,7 +534,7 @@ def _refresh_adoption(collector: Collector, planned: list[Task], summary: RunSum
     for scope, days in touched.items():
         try:
             result = refresh_adoption(collector.es, collector.prefix, scope, days, ADOPTION_WINDOW_DAYS)
-        except StoreUnavailable as exc:
+        except StoreError as exc:
             summary.add_error(f"adoption scores for {scope}: {exc}")
             continue
         summary.documents["user_adoption"] += result

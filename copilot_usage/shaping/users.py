@@ -545,7 +545,8 @@ class _Totals:
 class UsersShaper:
     """Shapes one day's users report of one scope; feed each record to `add`, then call `finish` once.
 
-    The 1-day report has one row per user; feeding a user twice would count them twice in the totals.
+    The 1-day report has one row per user. A user repeated (in another file of the same report) is
+    rejected so the totals count each user once; remembering the ids seen costs a few bytes per user.
     """
 
     def __init__(self, scope: Scope, day: dt.date, membership: Membership | None = None):
@@ -562,6 +563,7 @@ class UsersShaper:
         self._day = day.isoformat()
         self._summary = _Totals(with_rows=False)
         self._teams: dict[TeamRef, _Totals] = {}
+        self._seen: set[Any] = set()
 
     @property
     def users_added(self) -> int:
@@ -570,6 +572,9 @@ class UsersShaper:
     def add(self, record: dict[str, Any]) -> Doc:
         """The user's user_daily document; raises RecordError (and counts nothing) for a bad record."""
         user = _User(record, self.scope, self._day)
+        if user.source[USER_ID] in self._seen:
+            raise RecordError(f"user {user.source[USER_ID]} appears twice in the same day's report")
+        self._seen.add(user.source[USER_ID])
         teams = self.membership.teams_of(user.source[USER_ID])
         if teams:
             user.source[TEAMS] = sorted({team.slug for team in teams})

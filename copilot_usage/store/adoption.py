@@ -104,4 +104,25 @@ def refresh_adoption(es: Any, prefix: str, scope: Scope, touched: Iterable[dt.da
                     yield score_window(scope, window[0][USER_ID], window[-1].get(USER_LOGIN, ""), end, window)
 
     result = BulkWriter(es, prefix).write(docs())
+    _drop_superseded_latest(es, prefix, scope, latest)
     return result.written
+
+
+def _drop_superseded_latest(es: Any, prefix: str, scope: Scope, latest: dt.date) -> int:
+    """A window ending on the then-latest day (not a Sunday) was the leaderboard of its moment; once a later
+    day exists it is neither current nor part of the weekly history, so it goes (a fresh collection of the
+    same days would never have written it)."""
+    index = index_by_key("user_adoption").name(prefix)
+    response = es.search(
+        index=index,
+        size=0,
+        query=_scope_filter(scope, dt.date(2000, 1, 1), latest - dt.timedelta(days=1)),
+        aggs={"ends": {"terms": {"field": DAY, "size": 1000, "format": "yyyy-MM-dd"}}},
+    )
+    ends = [b["key_as_string"][:10] for b in response["aggregations"]["ends"]["buckets"]]
+    stale = [e for e in ends if dt.date.fromisoformat(e).weekday() != 6]
+    if not stale:
+        return 0
+    query = {"bool": {"filter": [{"term": {SCOPE_TYPE: scope.type.value}}, {"term": {SCOPE: scope.slug}},
+                                 {"terms": {DAY: stale}}]}}
+    return int(es.delete_by_query(index=index, query=query, conflicts="proceed", refresh=True).get("deleted", 0))

@@ -8,14 +8,14 @@ import logging
 import pytest
 from azure.functions.timer import TimerRequest
 
-import function_app
 from copilot_usage.secrets import SecretError
 from copilot_usage.simulator import SimulatorServer, World
 from copilot_usage.store import indices as ix
+from tests.fixtures.functions import app_functions
 from tests.fixtures.simulator import SIM_TODAY, sim_config
 
 TOKEN = "ghp_functionTestToken0123456789abcdef"
-COLLECT = next(f for f in function_app.app.get_functions() if f.get_function_name() == "collect").get_user_function()
+COLLECT = app_functions()["collect"].get_user_function()
 
 
 class FailingVault:

@@ -8,8 +8,9 @@ import sys
 import pytest
 
 import function_app
+from tests.fixtures.functions import app_functions
 
-FUNCTIONS = {f.get_function_name(): f for f in function_app.app.get_functions()}
+FUNCTIONS = app_functions()
 
 
 def functions() -> dict[str, dict]:

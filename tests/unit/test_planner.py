@@ -139,3 +139,32 @@ def test_scopes_are_interleaved():
     tasks = plan([ORG, ENT], {}, opts)
     assert [t.scope for t in tasks[:4]] == [ORG, ENT, ORG, ENT]
     assert len(tasks) == 2 * 3 * 2
+
+
+def test_a_scopes_first_day_with_data_is_learned_and_older_days_are_not_planned():
+    from copilot_usage.planner import EDGE_DAYS
+
+    last = TODAY - dt.timedelta(days=2)
+    first_data = dt.date(2026, 9, 1)
+    log = complete_log(ORG, first_data, last)
+    stale = NOW - dt.timedelta(hours=30)
+    for back in range(1, EDGE_DAYS + 1):
+        for report in ("aggregate", "users", "user-teams", "repos"):
+            log[(report, first_data - dt.timedelta(days=back))] = State("not_ready", stale)
+    tasks = plan_scope(ORG, log, options())
+    # only the day just before the data starts is checked again (at the stale-retry rate)
+    assert tasks == [Task(ORG, unit, first_data - dt.timedelta(days=1), "not_ready") for unit in
+                     (Report.AGGREGATE, Report.USERS, Report.REPOS)]
+
+
+def test_without_enough_204s_before_the_first_data_older_days_are_still_planned():
+    from copilot_usage.planner import EDGE_DAYS
+
+    last = TODAY - dt.timedelta(days=2)
+    first_data = dt.date(2026, 9, 1)
+    log = complete_log(ORG, first_data, last)
+    for back in range(1, EDGE_DAYS):  # one short of proof
+        for report in ("aggregate", "users", "user-teams", "repos"):
+            log[(report, first_data - dt.timedelta(days=back))] = State("not_ready")
+    tasks = plan_scope(ORG, log, options())
+    assert min(t.day for t in tasks) == FIRST_ORGANIZATION_DAY
