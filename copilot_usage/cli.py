@@ -134,12 +134,8 @@ def _status(args: argparse.Namespace) -> int:
     from copilot_usage.store.client import client_from_settings
     from copilot_usage.store.ingestion_log import freshness
 
-    try:
-        settings = Settings.from_env()
-        if settings.key_vault_uri:
-            settings = _settings()
-    except ConfigError as exc:
-        print(f"configuration: {exc}", file=sys.stderr)
+    settings = _store_settings()
+    if settings is None:
         return 2
     rows = freshness(client_from_settings(settings), settings.index_prefix)
     if args.json:
@@ -194,14 +190,20 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _store_settings() -> Settings | None:
-    """Settings for commands that only talk to Elasticsearch: no GitHub scope or credential needed."""
+    """Settings for commands that only talk to Elasticsearch: no GitHub scope or credential needed (the
+    placeholders below are never used), but the Elasticsearch password still comes from Key Vault if set."""
     import os
 
+    from copilot_usage.secrets import resolve_settings
+
     env = dict(os.environ)
-    env.setdefault("ORGANIZATION_SLUGS", "unused")
-    env.setdefault("GITHUB_PAT", "unused")
+    if not env.get("ORGANIZATION_SLUGS", "").strip() and not env.get("ENTERPRISE_SLUGS", "").strip():
+        env["ORGANIZATION_SLUGS"] = "unused"
+    if not env.get("KEY_VAULT_URI") and not env.get("GITHUB_APP_ID"):
+        env.setdefault("GITHUB_PAT", "unused")
     try:
-        return Settings.from_env(env)
+        settings = Settings.from_env(env)
+        return resolve_settings(settings) if settings.key_vault_uri else settings
     except ConfigError as exc:
         print(f"configuration: {exc}", file=sys.stderr)
         return None
@@ -237,6 +239,20 @@ def _register_collect(commands: argparse._SubParsersAction) -> None:
     importer.add_argument("--report", choices=None, default=None, help="report kind (inferred when omitted)")
     importer.add_argument("--teams", nargs="*", type=Path, metavar="FILE", help="user-teams files for users files")
     importer.set_defaults(handler=_import)
+
+    from copilot_usage import demo, report, reprocess
+
+    report_parser = commands.add_parser("report", help="summary of what is stored (table, JSON or CSV)")
+    report.add_arguments(report_parser)
+    report_parser.set_defaults(handler=report.run)
+
+    demo_parser = commands.add_parser("demo", help="simulated GitHub + bundled engine + a real collection")
+    demo.add_arguments(demo_parser)
+    demo_parser.set_defaults(handler=demo.run)
+
+    reprocess_parser = commands.add_parser(reprocess.COMMAND, help="re-shape archived raw reports into Elasticsearch")
+    reprocess.add_arguments(reprocess_parser)
+    reprocess_parser.set_defaults(handler=reprocess.run)
 
     simulate = commands.add_parser("simulate", help="serve a simulated GitHub Copilot API on loopback")
     from copilot_usage.simulator import cli as simulator_cli
@@ -282,10 +298,22 @@ def build_parser() -> argparse.ArgumentParser:
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_register_collect]
 
 
+def configure_logging() -> None:
+    """LOG_LEVEL for our loggers; HTTP libraries only speak up at WARNING (at INFO they log every request)."""
+    import os
+
+    level = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+    level = level if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "INFO"
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        for noisy in ("elastic_transport", "urllib3", "azure"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     handler: Handler = args.handler
     try:
         return handler(args)

@@ -1,0 +1,211 @@
+"""Re-shape archived raw reports into Elasticsearch without GitHub (`copilot-usage reprocess`).
+
+Use after a shaping fix or a mapping change, or to rebuild deleted indices. The archive holds the latest
+content of every day collected with ARCHIVE_DIR/ARCHIVE_CONTAINER_URL set, so each archived (scope, report,
+day) is shaped exactly as a collection run shapes it (users joined with that day's user-teams file), written
+with deterministic ids, and that day's documents no longer produced are removed. The ingestion log is left
+alone: reprocessing changes no fetch decision. Adoption scores are recomputed for the days rewritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from copilot_usage.archive import Archive, ArchiveError, archive_from_settings
+from copilot_usage.github.records import Malformed, iter_records
+from copilot_usage.model import Report, Scope
+from copilot_usage.settings import ConfigError, Settings
+from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
+from copilot_usage.shaping.aggregate import shape_aggregate
+from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.repos import shape_repo
+from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
+from copilot_usage.store.adoption import refresh_adoption
+from copilot_usage.store.cleanup import delete_stale
+from copilot_usage.store.indices import Doc
+from copilot_usage.store.writer import BulkWriter
+
+COMMAND = "reprocess"
+MAX_ERRORS_KEPT = 50
+
+
+@dataclass
+class ReprocessResult:
+    days: Counter[str] = field(default_factory=Counter)  # days re-shaped, per report
+    documents: Counter[str] = field(default_factory=Counter)  # per index key
+    records: int = 0
+    rejected: int = 0  # records that could not be shaped (set aside, the rest kept)
+    malformed: int = 0  # parts of a file that were not JSON objects
+    deleted_stale: int = 0
+    adoption_documents: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add_error(self, message: str) -> None:
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(message)
+
+
+def in_range(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def _records(archive: Archive, scope: Scope, report: Report, day: dt.date,
+             result: ReprocessResult) -> Iterator[dict[str, Any]]:
+    """Every record of an archived day over its parts, counting malformed entries instead of failing."""
+    for part in archive.iter_parts(scope, report.value, day):
+        with part.open() as handle:
+            for item in iter_records(handle):
+                if isinstance(item, Malformed):
+                    result.malformed += 1
+                    continue
+                yield item
+
+
+def _shaped(records: Iterable[dict[str, Any]], shape: Callable[[dict[str, Any]], list[Doc]],
+            result: ReprocessResult) -> Iterator[Doc]:
+    for record in records:
+        result.records += 1
+        try:
+            docs = shape(record)
+        except RecordError:
+            result.rejected += 1  # one bad record is set aside; the rest of the day is kept
+            continue
+        yield from docs
+
+
+def _day_docs(archive: Archive, scope: Scope, report: Report, day: dt.date, result: ReprocessResult) -> Iterator[Doc]:
+    if report is Report.AGGREGATE:
+        yield from _shaped(_records(archive, scope, report, day, result),
+                           lambda rec: shape_aggregate(scope, day, rec), result)
+    elif report is Report.REPOS:
+        yield from _shaped(_records(archive, scope, report, day, result),
+                           lambda rec: [shape_repo(scope, day, rec)], result)
+    else:
+        # That day's membership file, never today's: teams as they were.
+        membership, rejected_rows = membership_from_user_teams(
+            _records(archive, scope, Report.USER_TEAMS, day, result), scope, day)
+        result.rejected += len(rejected_rows)
+        shaper = UsersShaper(scope, day, membership)
+        yield from _shaped(_records(archive, scope, report, day, result), lambda rec: [shaper.add(rec)], result)
+        yield from shaper.finish()
+
+
+def reprocess(
+    es: Any,
+    prefix: str,
+    archive: Archive,
+    scopes: Sequence[Scope],
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> ReprocessResult:
+    """Re-shape every archived day of `scopes` in [start, end] (open ends: everything archived)."""
+    result = ReprocessResult()
+    writer = BulkWriter(es, prefix)
+    for scope in scopes:
+        user_days: list[dt.date] = []
+        for report in (Report.AGGREGATE, Report.USERS, Report.REPOS):
+            try:
+                days = [d for d in archive.list_days(scope, report.value) if in_range(d, start, end)]
+            except ArchiveError as exc:
+                result.add_error(f"{scope} {report}: {exc}")
+                continue
+            for day in days:
+                written_ids: dict[str, set[str]] = {}
+
+                def tracked(docs: Iterator[Doc], ids: dict[str, set[str]] = written_ids) -> Iterator[Doc]:
+                    for doc in docs:
+                        ids.setdefault(doc.index.key, set()).add(doc.id)
+                        yield doc
+
+                try:
+                    write = writer.write(tracked(_day_docs(archive, scope, report, day, result)))
+                except ArchiveError as exc:
+                    result.add_error(f"{scope} {report} {day}: {exc}")
+                    continue
+                for key, value in write.per_index.items():
+                    result.documents[key.removeprefix(prefix)] += value
+                if write.errors:
+                    first = write.errors[0]
+                    result.add_error(f"{scope} {report} {day}: {len(write.errors)} documents rejected by the store, "
+                                     f"first: {first.index} {first.reason}")
+                    continue
+                # The archive is the truth for this day: drop what it no longer produces.
+                for index_key, ids in written_ids.items():
+                    result.deleted_stale += delete_stale(es, prefix, index_key, scope, day, ids)
+                result.days[report.value] += 1
+                if report is Report.USERS:
+                    user_days.append(day)
+        if user_days:
+            result.adoption_documents += refresh_adoption(es, prefix, scope, user_days, ADOPTION_WINDOW_DAYS)
+    return result
+
+
+# --- command line ----------------------------------------------------------------------------------------------
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-01-31, got {text!r}") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scope", action="append", default=[], metavar="SCOPE",
+                        help="org:NAME or enterprise:NAME (repeatable; default: every configured scope)")
+    parser.add_argument("--from", dest="start", type=_date, metavar="DAY", help="first day (default: oldest archived)")
+    parser.add_argument("--to", dest="end", type=_date, metavar="DAY", help="last day (default: newest archived)")
+
+
+def _settings(explicit_scopes: bool) -> Settings:
+    env = dict(os.environ)
+    env.setdefault("GITHUB_PAT", "unused")  # no GitHub call is made
+    if explicit_scopes:
+        env.setdefault("ORGANIZATION_SLUGS", "unused")
+    return Settings.from_env(env)
+
+
+def run(args: argparse.Namespace) -> int:
+    from copilot_usage.store.client import client_from_settings
+    from copilot_usage.store.templates import ensure_indices
+
+    try:
+        scopes = [Scope.parse(text) for text in args.scope]
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.start and args.end and args.start > args.end:
+        print(f"--from {args.start} is after --to {args.end}", file=sys.stderr)
+        return 2
+    try:
+        settings = _settings(bool(scopes))
+    except ConfigError as exc:
+        print(f"configuration: {exc}", file=sys.stderr)
+        return 2
+    archive = archive_from_settings(settings)
+    if archive is None:
+        print("reprocess reads the raw archive: set ARCHIVE_DIR or ARCHIVE_CONTAINER_URL", file=sys.stderr)
+        return 2
+    es = client_from_settings(settings)
+    ensure_indices(es, settings.index_prefix)  # a deleted or upgraded index comes back with today's mapping
+    result = reprocess(es, settings.index_prefix, archive, scopes or settings.scopes, args.start, args.end)
+    days = ", ".join(f"{k} {v}" for k, v in sorted(result.days.items())) or "none"
+    docs = ", ".join(f"{k} {v}" for k, v in sorted(result.documents.items())) or "none"
+    print(f"reprocess {'OK' if result.ok else 'FAILED'}: days {days}")
+    print(f"  records: {result.records} read, {result.rejected} set aside, {result.malformed} malformed")
+    print(f"  documents written: {docs}; stale removed {result.deleted_stale}; "
+          f"adoption {result.adoption_documents}")
+    for error in result.errors:
+        print(f"  error: {error}", file=sys.stderr)
+    return 0 if result.ok else 1

@@ -1,0 +1,128 @@
+"""`reprocess`: collect with a raw archive, delete the report indices, rebuild them from the archive alone
+(the simulator is stopped first, so GitHub cannot be asked) and compare every document id and source."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from copilot_usage import reprocess
+from copilot_usage.archive import LocalArchive
+from copilot_usage.model import Scope, ScopeType
+from copilot_usage.run import run
+from copilot_usage.simulator import SimulatorServer, World
+from copilot_usage.store import indices as ix
+from tests.fixtures.simulator import SIM_TODAY, sim_config
+from tests.integration.test_collect import ENT, NOW, ORGS, clock, settings_for
+
+# Everything shaped from the daily reports (seats and teams are snapshots: not archived, not reprocessed).
+REPORT_INDICES = (ix.USAGE_DAILY, ix.USAGE_BREAKDOWN, ix.USER_DAILY, ix.TEAM_DAILY, ix.TEAM_BREAKDOWN,
+                  ix.USER_SUMMARY_DAILY, ix.REPO_DAILY, ix.USER_ADOPTION)
+START = SIM_TODAY - dt.timedelta(days=6)
+
+
+def documents(es: Any, prefix: str, index: ix.IndexDef) -> dict[str, dict[str, Any]]:
+    name = index.name(prefix)
+    es.indices.refresh(index=name)
+    response = es.search(index=name, size=10_000, query={"match_all": {}}, track_total_hits=True)
+    assert response["hits"]["total"]["value"] < 10_000  # all of them fit in one page
+    return {h["_id"]: h["_source"] for h in response["hits"]["hits"]}
+
+
+def collect_with_archive(tmp_path: Path, engine_url: str, es: Any, prefix: str) -> dict[str, dict[str, Any]]:
+    """Collect a week into the engine and ARCHIVE_DIR; returns every report-derived document by index."""
+    with SimulatorServer(World(sim_config(days=10))) as server:
+        settings = settings_for(server, engine_url, prefix, ARCHIVE_DIR=str(tmp_path / "archive"),
+                                BACKFILL_START=START.isoformat())
+        summary = run(settings, es=es, now=clock(NOW))
+        assert summary.ok, summary.errors
+    originals = {index.key: documents(es, prefix, index) for index in REPORT_INDICES}
+    for key in ("usage_daily", "user_daily", "team_daily", "repo_daily", "user_adoption"):
+        assert originals[key], key
+    return originals
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, engine_url, prefix):
+    for name, value in {"ELASTICSEARCH_URL": engine_url, "INDEX_PREFIX": prefix,
+                        "ARCHIVE_DIR": str(tmp_path / "archive"), "ORGANIZATION_SLUGS": ",".join(ORGS),
+                        "ENTERPRISE_SLUGS": ENT, "GITHUB_PAT": "sim-token"}.items():
+        monkeypatch.setenv(name, value)
+
+
+def cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="copilot-usage reprocess")
+    reprocess.add_arguments(parser)
+    return reprocess.run(parser.parse_args(list(argv)))
+
+
+def test_reprocess_rebuilds_deleted_indices_identically_from_the_archive(tmp_path, es, engine_url, prefix, env,
+                                                                         capsys):
+    originals = collect_with_archive(tmp_path, engine_url, es, prefix)
+    for index in REPORT_INDICES:
+        es.indices.delete(index=index.name(prefix))
+
+    assert cli() == 0, capsys.readouterr()
+    out = capsys.readouterr().out
+    assert "reprocess OK" in out
+    for index in REPORT_INDICES:
+        assert documents(es, prefix, index) == originals[index.key], index.key
+
+
+def test_a_day_range_rewrites_only_those_days_and_removes_documents_the_archive_no_longer_has(
+        tmp_path, es, engine_url, prefix):
+    originals = collect_with_archive(tmp_path, engine_url, es, prefix)
+    org = Scope(ScopeType.ORGANIZATION, ORGS[0])
+    day = START + dt.timedelta(days=2)
+    # A stray document for that day (as if GitHub had dropped a user in a revision) and an edited one.
+    stray = {ix.SCOPE_TYPE: "organization", ix.SCOPE: ORGS[0], ix.DAY: day.isoformat(), ix.USER_ID: 999_999_999,
+             ix.USER_LOGIN: "gone-user"}
+    es.index(index=ix.USER_DAILY.name(prefix), id=ix.USER_DAILY.doc_id(stray), document=stray, refresh=True)
+    other_day = next(i for i, d in originals["user_daily"].items()
+                     if d[ix.SCOPE] == ORGS[0] and d[ix.DAY][:10] == (day + dt.timedelta(days=1)).isoformat())
+    es.update(index=ix.USER_DAILY.name(prefix), id=other_day, doc={ix.LOC_ADDED_SUM: -1}, refresh=True)
+
+    result = reprocess.reprocess(es, prefix, LocalArchive(tmp_path / "archive"), [org], day, day)
+    assert result.ok, result.errors
+    assert result.days == {"aggregate": 1, "users": 1, "repos": 1}
+    assert result.deleted_stale == 1
+    assert result.rejected == 0
+    after = documents(es, prefix, ix.USER_DAILY)
+    assert ix.USER_DAILY.doc_id(stray) not in after
+    assert after[other_day][ix.LOC_ADDED_SUM] == -1  # outside the range: untouched
+    same_day = {i: d for i, d in originals["user_daily"].items() if d[ix.SCOPE] == ORGS[0]
+                and d[ix.DAY][:10] == day.isoformat()}
+    assert same_day
+    assert {i: after[i] for i in same_day} == same_day
+
+
+def test_a_malformed_archived_line_is_counted_and_the_rest_of_the_day_kept(tmp_path, es, engine_url, prefix):
+    import gzip
+
+    collect_with_archive(tmp_path, engine_url, es, prefix)
+    ent = Scope(ScopeType.ENTERPRISE, ENT)
+    day = START + dt.timedelta(days=1)
+    [part] = sorted((tmp_path / "archive" / "enterprise" / ENT / "users" / day.isoformat()).glob("part-*.json.gz"))
+    lines = gzip.decompress(part.read_bytes()).splitlines()
+    part.write_bytes(gzip.compress(b"\n".join([lines[0], b"{not json", *lines[1:]]) + b"\n"))
+    es.indices.delete(index=ix.USER_DAILY.name(prefix))
+    es.indices.create(index=ix.USER_DAILY.name(prefix))  # the template gives it the product's mapping
+
+    result = reprocess.reprocess(es, prefix, LocalArchive(tmp_path / "archive"), [ent], day, day)
+    assert result.malformed == 1
+    assert result.ok, result.errors
+    assert es.count(index=ix.USER_DAILY.name(prefix))["count"] == len(lines)
+
+
+def test_reprocess_without_an_archive_is_a_clear_configuration_error(monkeypatch, engine_url, capsys):
+    monkeypatch.setenv("ELASTICSEARCH_URL", engine_url)
+    monkeypatch.delenv("ARCHIVE_DIR", raising=False)
+    monkeypatch.delenv("ARCHIVE_CONTAINER_URL", raising=False)
+    assert cli("--scope", "org:sim-org-1") == 2
+    assert "ARCHIVE_DIR" in capsys.readouterr().err
+    assert cli("--scope", "nonsense") == 2
+    assert cli("--scope", "org:sim-org-1", "--from", "2026-11-10", "--to", "2026-11-01") == 2
