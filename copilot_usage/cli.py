@@ -27,6 +27,17 @@ def _settings() -> Settings:
     return resolve_settings(Settings.from_env())
 
 
+def _settings_or_none() -> Settings | None:
+    """Settings with secrets, or None after saying clearly what is wrong (configuration or Key Vault)."""
+    from copilot_usage.secrets import SecretError
+
+    try:
+        return _settings()
+    except (ConfigError, SecretError) as exc:
+        print(f"configuration: {exc}", file=sys.stderr)
+        return None
+
+
 def _print_summary(summary: Any, stream: Any = sys.stdout) -> None:
     data = summary.to_dict()
     print(f"run {'OK' if data['ok'] else 'FAILED'} in {data['duration_seconds']:.1f} s", file=stream)
@@ -64,10 +75,8 @@ def parse_interval(text: str) -> float:
 def _collect(args: argparse.Namespace) -> int:
     from copilot_usage.run import run
 
-    try:
-        settings = _settings()
-    except ConfigError as exc:
-        print(f"configuration: {exc}", file=sys.stderr)
+    settings = _settings_or_none()
+    if settings is None:
         return 2
     every = args.every
     if every is None and args.loop:
@@ -85,10 +94,8 @@ def _backfill(args: argparse.Namespace) -> int:
     from copilot_usage.planner import DAILY_UNITS, Task
     from copilot_usage.run import run
 
-    try:
-        settings = _settings()
-    except ConfigError as exc:
-        print(f"configuration: {exc}", file=sys.stderr)
+    settings = _settings_or_none()
+    if settings is None:
         return 2
     start, end = args.start, args.end
     if end < start:
@@ -201,10 +208,12 @@ def _store_settings() -> Settings | None:
         env["ORGANIZATION_SLUGS"] = "unused"
     if not env.get("KEY_VAULT_URI") and not env.get("GITHUB_APP_ID"):
         env.setdefault("GITHUB_PAT", "unused")
+    from copilot_usage.secrets import SecretError
+
     try:
         settings = Settings.from_env(env)
         return resolve_settings(settings) if settings.key_vault_uri else settings
-    except ConfigError as exc:
+    except (ConfigError, SecretError) as exc:
         print(f"configuration: {exc}", file=sys.stderr)
         return None
 
