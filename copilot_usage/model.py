@@ -61,3 +61,5 @@ class Snapshot(enum.StrEnum):
 
     SEATS = "seats"  # seat listing plus the billing summary: the seat summary needs both
     TEAMS = "teams"
+    # The org's billing usage report for the previous full UTC day (organizations only; see planner.py).
+    BILLING_USAGE = "billing_usage"

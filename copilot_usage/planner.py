@@ -12,6 +12,9 @@ Rules (architecture.md §4):
 - A scope's own first day with data is learned: once the EDGE_DAYS days just before its earliest complete
   day have all answered 204, older days are not planned any more (only the day just before is re-checked,
   at the stale-retry rate). A scope that adopted Copilot recently so costs nothing for the months before.
+- The organization billing usage report (Snapshot.BILLING_USAGE) is fetched once per day for the previous
+  full UTC day, organizations only. A token that may not read it (403) is recorded once with an error
+  starting NOT_ACCESSIBLE; the planner then leaves it alone for BILLING_RETRY_DAYS instead of asking daily.
 - Order matters when the API budget runs out mid-run: today's seat/billing/teams snapshots go first (GitHub
   keeps no history of them, so a missed day is lost for good), then days about to leave GitHub's one-year
   window (lost otherwise), then the rest newest first (what users look at).
@@ -46,6 +49,13 @@ UNIT_REPORTS: Mapping[Report, tuple[Report, ...]] = {
 
 DONE = frozenset({"complete", "empty"})
 
+# A 403 on the billing usage report is recorded with this error (status "empty": nothing to fetch again) and
+# the planner skips the report while such an entry is younger than BILLING_RETRY_DAYS: permissions and the
+# enhanced billing platform change rarely, and a daily 403 per org would only add noise.
+NOT_ACCESSIBLE = "not accessible"
+NOT_ACCESSIBLE_ERROR = f"{NOT_ACCESSIBLE} to this token (needs Administration: read / enhanced billing)"
+BILLING_RETRY_DAYS = 7
+
 
 class LogState(Protocol):
     @property
@@ -76,7 +86,7 @@ class PlanOptions:
     run_interval_hours: float = 1.0
     stale_retry_hours: float = 24.0
     units: tuple[Report, ...] = DAILY_UNITS
-    snapshots: tuple[Snapshot, ...] = (Snapshot.SEATS, Snapshot.TEAMS)
+    snapshots: tuple[Snapshot, ...] = (Snapshot.SEATS, Snapshot.TEAMS, Snapshot.BILLING_USAGE)
 
 
 def availability_floor(scope: Scope, today: dt.date, backfill_start: dt.date | None) -> dt.date:
@@ -159,11 +169,7 @@ def plan_scope(
                 if age >= options.late_refresh_hours:
                     refresh.append((age, Task(scope, unit, day, "refresh")))
 
-    ordered = [
-        Task(scope, snapshot, options.today, "snapshot")
-        for snapshot in options.snapshots
-        if (state := log.get((snapshot.value, options.today))) is None or state.status not in DONE
-    ]
+    ordered = snapshot_tasks(scope, log, options)
     ordered.extend(_order(needed, floor))
     # Spread refreshes: each late day is due once per late_refresh_hours; a run takes its share of them.
     runs_per_period = max(1.0, options.late_refresh_hours / max(options.run_interval_hours, 1e-6))
@@ -171,6 +177,33 @@ def plan_scope(
     refresh.sort(key=lambda item: (-item[0], item[1].day))
     ordered.extend(task for _, task in refresh[:share])
     return ordered
+
+
+def billing_usage_blocked(log: Mapping[tuple[str, dt.date], LogState], now: dt.datetime) -> bool:
+    """True while the log holds a billing usage 403 younger than BILLING_RETRY_DAYS."""
+    for (name, _), state in log.items():
+        # getattr: `error` is only on billing usage entries that matter here; other states may lack it.
+        error = getattr(state, "error", None) or ""
+        if (name == Snapshot.BILLING_USAGE.value and error.startswith(NOT_ACCESSIBLE)
+                and _age_hours(state, now) < BILLING_RETRY_DAYS * 24):
+            return True
+    return False
+
+
+def snapshot_tasks(scope: Scope, log: Mapping[tuple[str, dt.date], LogState], options: PlanOptions) -> list[Task]:
+    """Today's snapshots not yet done; the billing usage report is for yesterday (see below)."""
+    tasks = []
+    for snapshot in options.snapshots:
+        day = options.today
+        if snapshot is Snapshot.BILLING_USAGE:
+            if scope.type is not ScopeType.ORGANIZATION or billing_usage_blocked(log, options.now):
+                continue  # enterprises have no such endpoint; a recent 403 will not have changed
+            # Today's usage is still accruing; yesterday is the newest day whose lines are final.
+            day = options.today - dt.timedelta(days=1)
+        state = log.get((snapshot.value, day))
+        if state is None or state.status not in DONE:
+            tasks.append(Task(scope, snapshot, day, "snapshot"))
+    return tasks
 
 
 def _order(tasks: list[Task], floor: dt.date) -> list[Task]:

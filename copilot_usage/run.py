@@ -33,10 +33,19 @@ from copilot_usage.github.errors import (
 )
 from copilot_usage.github.reports import ReportDownload
 from copilot_usage.model import Report, Scope, Snapshot
-from copilot_usage.planner import EDGE_DAYS, UNIT_REPORTS, PlanOptions, Task, plan
+from copilot_usage.planner import (
+    BILLING_RETRY_DAYS,
+    EDGE_DAYS,
+    NOT_ACCESSIBLE_ERROR,
+    UNIT_REPORTS,
+    PlanOptions,
+    Task,
+    plan,
+)
 from copilot_usage.settings import Settings
 from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
 from copilot_usage.shaping.aggregate import shape_aggregate
+from copilot_usage.shaping.billing import BillingUsageShaper
 from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.repos import shape_repo
 from copilot_usage.shaping.seats import SeatsShaper
@@ -195,6 +204,8 @@ class Collector:
                 return self._seats(task)
             if task.unit is Snapshot.TEAMS:
                 return self._teams(task)
+            if task.unit is Snapshot.BILLING_USAGE:
+                return self._billing_usage(task)
             if task.unit is Report.USERS:
                 return self._users(task)
             return self._report(task)
@@ -280,6 +291,32 @@ class Collector:
         counts = _Counts()
         docs = _shape_all(self.github.teams(task.scope), lambda t: [shape_team(task.scope, task.day, t)], counts)
         return self._store(task, [task.unit], docs, counts, None, None)
+
+    def _billing_usage(self, task: Task) -> _Outcome:
+        try:
+            items = self.github.billing_usage(task.scope, task.day) or []
+        except ForbiddenError:
+            # Most tokens may not read billing: record it once as done, with the reason, and not as a run
+            # error; the planner reads the entry and skips this report for BILLING_RETRY_DAYS.
+            with self._lock:
+                self.blocked.add((task.scope, task.unit.value))
+            logger.warning("%s: billing usage %s; not asked again for %d days", task.scope, NOT_ACCESSIBLE_ERROR,
+                           BILLING_RETRY_DAYS)
+            outcome = self._record(task, [task.unit], "empty", error=NOT_ACCESSIBLE_ERROR)
+            outcome.error = None
+            return outcome
+        shaper = BillingUsageShaper(task.scope, task.day)
+        counts = _Counts()
+
+        def add(item: dict) -> list[Doc]:
+            shaper.add(item)
+            return []  # lines with the same key are merged, so documents come from finish()
+
+        def docs() -> Iterator[Doc]:
+            yield from _shape_all(items, add, counts)
+            yield from shaper.finish()
+
+        return self._store(task, [task.unit], docs(), counts, None, None)
 
     # --- shared steps --------------------------------------------------------------------------------
     def _store(

@@ -18,6 +18,7 @@ from copilot_usage.github.reports import ReportDownload, fetch_latest_28_day, fe
 from copilot_usage.model import Report, Scope
 from copilot_usage.settings import Settings
 
+BILLING_USAGE_ITEMS = "usageItems"  # the list in the billing usage report's body
 CONNECT_TIMEOUT_SECONDS = 10.0  # a connection that takes longer will not get better; reads may be slow
 
 
@@ -78,6 +79,19 @@ class GitHubClient:
         if not isinstance(body, dict):
             raise GitHubError(f"GitHub answered {endpoint.path} without a JSON object", path=endpoint.path)
         return body
+
+    def billing_usage(self, scope: Scope, day: dt.date) -> list[Any] | None:
+        """The `usageItems` of the organization's billing usage report for `day`; None for enterprises."""
+        endpoint = endpoints.billing_usage(scope, day)
+        if endpoint is None:
+            return None
+        body = self.http.get_json(endpoint.path, endpoint.params)
+        items = body.get(BILLING_USAGE_ITEMS) if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise GitHubError(
+                f"GitHub answered {endpoint.path} without a {BILLING_USAGE_ITEMS} list", path=endpoint.path
+            )
+        return items
 
     def teams(self, scope: Scope) -> Iterator[dict[str, Any]]:
         """The organization's teams; nothing for an enterprise (its teams come from the user-teams report)."""

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import quote
 
 from copilot_usage.model import Report, Scope, ScopeType
 
@@ -66,6 +67,19 @@ def teams(scope: Scope) -> Endpoint | None:
     return Endpoint(f"{scope.api_base}/teams", {"per_page": PER_PAGE}, True, None)
 
 
+def billing_usage(scope: Scope, day: dt.date) -> Endpoint | None:
+    """The organization's enhanced-billing usage report for one UTC day; None for enterprises.
+
+    GitHub serves it under `/organizations/{org}` (not `/orgs/`), selected by year, month and day; the body
+    is one object whose `usageItems` list holds every line (no pagination is documented).
+    """
+    if scope.type is not ScopeType.ORGANIZATION:
+        return None
+    org = quote(scope.slug, safe="")
+    params = {"year": str(day.year), "month": str(day.month), "day": str(day.day)}
+    return Endpoint(f"/organizations/{org}/settings/billing/usage", params)
+
+
 @dataclass(frozen=True)
 class _Family:
     pattern: re.Pattern[str]
@@ -106,6 +120,12 @@ _FAMILIES = (
         "GitHub App tokens are not documented for this endpoint); the user must be an enterprise owner "
         "or billing manager",
         "unknown enterprise, or it has no Copilot subscription",
+    ),
+    _Family(
+        re.compile(_ORG + r"/settings/billing/usage/?$"),
+        "the user must be an organization administrator and a fine-grained token needs the organization "
+        "permission 'Administration: read'; the organization must be on GitHub's enhanced billing platform",
+        "unknown organization, or it is not on GitHub's enhanced billing platform",
     ),
     _Family(
         re.compile(_ORG + r"/teams/?$"),

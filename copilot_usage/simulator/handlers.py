@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from copilot_usage.simulator import reports, snapshots
+from copilot_usage.simulator import billing_usage, reports, snapshots
 from copilot_usage.simulator.faults import Faults
 from copilot_usage.simulator.replies import REPORT_DOCS, Reply, github_error, json_reply, no_content
 from copilot_usage.simulator.signing import LinkSigner
@@ -77,6 +77,11 @@ class ApiHandlers:
             return self.seats(scope, query, base)
         if action == "teams":
             return self.teams(scope, query, base)
+        if action == "billing_usage":
+            try:
+                return json_reply(200, billing_usage.usage_report(self.world, scope, query))
+            except billing_usage.BadQuery as exc:
+                return github_error(400, str(exc))
         raise AssertionError(f"no handler for {action}")  # the route table and this method disagree
 
     def _scope(self, params: Mapping[str, str]) -> SimScope | None:

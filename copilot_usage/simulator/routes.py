@@ -46,6 +46,9 @@ ROUTES = (
     _r("GET", rf"/enterprises/(?P<enterprise>{_SEG})/copilot/billing/seats",
        "GET /enterprises/{enterprise}/copilot/billing/seats", API, "seats"),
     _r("GET", rf"{_ORG}/teams", "GET /orgs/{org}/teams", API, "teams"),
+    # Enhanced billing lives under /organizations/{org} by name; an enterprise slug there is unknown (404).
+    _r("GET", rf"/organizations/(?P<org>{_SEG})/settings/billing/usage",
+       "GET /organizations/{org}/settings/billing/usage", API, "billing_usage"),
     # The retired APIs: /copilot/usage (2025-03-01) and /copilot/metrics (2026-04-02) answer 404.
     _r("GET", rf"/(?:orgs|enterprises)/{_SEG}(?:/team/{_SEG})?/copilot/(?P<legacy>usage|metrics)",
        "GET (retired) /copilot/{legacy}", API, "legacy"),

@@ -684,6 +684,29 @@ USER_ADOPTION = IndexDef(
 )
 
 
+# --- org billing usage (enhanced billing platform) ---------------------------------------------------------
+# GitHub's usageItems keys in snake_case; `organization` and `repository` reuse the shared names above.
+PRODUCT = "product"
+SKU = "sku"
+QUANTITY = "quantity"
+UNIT_TYPE = "unit_type"
+PRICE_PER_UNIT = "price_per_unit"
+GROSS_AMOUNT = "gross_amount"
+DISCOUNT_AMOUNT = "discount_amount"
+NET_AMOUNT = "net_amount"
+BILLING_AMOUNTS = (PRICE_PER_UNIT, GROSS_AMOUNT, DISCOUNT_AMOUNT, NET_AMOUNT)
+
+BILLING_USAGE = IndexDef(
+    key="billing_usage",
+    # An org's report has one line per (day, product, sku), split by repository where GitHub names one.
+    id_fields=(SCOPE_TYPE, SCOPE, DAY, PRODUCT, SKU, REPOSITORY),
+    properties={
+        **_typed((PRODUCT, SKU, UNIT_TYPE, ORGANIZATION, REPOSITORY), KEYWORD),
+        **_typed((QUANTITY, *BILLING_AMOUNTS), DOUBLE),
+    },
+    description="one per (scope, day, product, sku, repository): the organization's billing usage report",
+)
+
 # Every index the product writes. Shaping defines nothing of its own: it builds documents for these.
 def all_indices() -> list[IndexDef]:
     return [
@@ -699,6 +722,7 @@ def all_indices() -> list[IndexDef]:
         SEAT_SUMMARY,
         TEAMS_SNAPSHOT,
         USER_ADOPTION,
+        BILLING_USAGE,
     ]
 
 

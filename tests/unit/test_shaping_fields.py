@@ -11,6 +11,7 @@ from pathlib import Path
 from copilot_usage.model import Scope, ScopeType
 from copilot_usage.shaping.adoption import score_window
 from copilot_usage.shaping.aggregate import shape_aggregate
+from copilot_usage.shaping.billing import BillingUsageShaper
 from copilot_usage.shaping.repos import shape_repo
 from copilot_usage.shaping.seats import SeatsShaper
 from copilot_usage.shaping.teams import shape_team
@@ -57,6 +58,11 @@ def every_doc() -> list[ix.Doc]:
     docs.append(ent_seats.summary(None))
     docs += [shape_team(ORG, DAY, team) for team in json.loads((DATA / "teams.json").read_text())]
     docs.append(score_window(ORG, 1001, "alice", DAY, [d.source for d in user_docs[:1]]))
+    billing = BillingUsageShaper(ORG, DAY)
+    billing.add({"date": "2026-11-20", "product": "Actions", "sku": "Actions Linux", "quantity": 12,
+                 "unitType": "Minutes", "pricePerUnit": 0.008, "grossAmount": 0.096, "discountAmount": 0,
+                 "netAmount": 0.096, "organizationName": "octo-org", "repositoryName": "octo-org/api"})
+    docs += billing.finish()
     return docs
 
 
