@@ -117,6 +117,10 @@ param authOpenIdIssuer string = ''
 @description('Comma-separated Entra group object ids allowed into Grafana; empty: anyone with an app role.')
 param grafanaAllowedGroups string = ''
 
+@secure()
+@description('Webhook URL that receives Grafana\'s alerts (ALERT_WEBHOOK_URL); empty: no contact point.')
+param alertWebhookUrl string = ''
+
 // --- platform ------------------------------------------------------------------------------------------
 
 @description('Key Vault purge protection (KEY_VAULT_PURGE_PROTECTION). Irreversible once on.')
@@ -397,6 +401,7 @@ module grafana 'modules/grafana.bicep' = {
     authClientId: useGraphModule ? entraApp.outputs.clientId : authClientId
     authTenantId: authTenantId
     allowedGroups: grafanaAllowedGroups
+    alertWebhookUrl: alertWebhookUrl
   }
   dependsOn: [
     roleAssignments

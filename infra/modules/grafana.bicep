@@ -44,6 +44,10 @@ param authTenantId string
 @description('Comma-separated Entra group object ids allowed to sign in (empty: any user with an app role).')
 param allowedGroups string = ''
 
+@secure()
+@description('Webhook for the provisioned alert rules (ALERT_WEBHOOK_URL); empty: no contact point is provisioned.')
+param alertWebhookUrl string = ''
+
 var authority = '${environment().authentication.loginEndpoint}${authTenantId}'
 var secretsMountPath = '/run/secrets'
 
@@ -187,6 +191,15 @@ var datasourceSettings = [
   }
 ]
 
+// Read by the image's entrypoint (grafana/entrypoint.sh), which adds the contact point only when it is set;
+// left out entirely when empty so an unset variable and the image's default behave the same.
+var alertSettings = empty(alertWebhookUrl) ? [] : [
+  {
+    name: 'ALERT_WEBHOOK_URL'
+    value: alertWebhookUrl
+  }
+]
+
 resource app 'Microsoft.App/containerApps@2026-01-01' = {
   name: name
   location: location
@@ -236,7 +249,7 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
             cpu: json('0.5')
             memory: '1Gi'
           }
-          env: concat(serverSettings, entraSettings, datasourceSettings)
+          env: concat(serverSettings, entraSettings, datasourceSettings, alertSettings)
           probes: [
             {
               type: 'Startup'

@@ -79,3 +79,21 @@ def test_grafana_image_is_pinned_12x_non_root_and_provisioned_from_the_repo() ->
     assert ("EXPOSE", "3000") in steps
     assert (GRAFANA_DIR / "provisioning").is_dir()
     assert (GRAFANA_DIR / "dashboards").is_dir()
+
+
+def test_grafana_image_starts_through_the_alert_entrypoint_then_grafanas_own() -> None:
+    steps = instructions((GRAFANA_DIR / "Dockerfile").read_text())
+    (entrypoint,) = [args for kw, args in steps if kw == "ENTRYPOINT"]
+    assert entrypoint == '["/bin/sh", "/usr/local/bin/copilot-grafana-entrypoint.sh"]'
+    assert ("COPY", "entrypoint.sh /usr/local/bin/copilot-grafana-entrypoint.sh") in steps
+    assert ("COPY", "alerting-optional /etc/grafana/alerting-optional") in steps
+    assert (GRAFANA_DIR / "alerting-optional" / "webhook.yaml").is_file()
+    # The script's defaults are where the Dockerfile puts things, and it hands over with exec.
+    script = (GRAFANA_DIR / "entrypoint.sh").read_text()
+    assert 'run_sh="${GRAFANA_RUN_SH:-/run.sh}"' in script
+    assert 'optional_dir="${ALERT_OPTIONAL_DIR:-/etc/grafana/alerting-optional}"' in script
+    assert 'source_dir="${GF_PATHS_PROVISIONING:-/etc/grafana/provisioning}"' in script
+    assert script.rstrip().splitlines()[-1] == 'exec "$run_sh" "$@"'
+    # The entrypoint must not undo the non-root user: USER comes after it or is the stock one anyway.
+    users = [args for kw, args in steps if kw == "USER"]
+    assert users[-1] not in ("0", "root")

@@ -1,0 +1,1 @@
+"""Grafana dashboards as code: generated with grafana-foundation-sdk, committed under grafana/dashboards/."""
