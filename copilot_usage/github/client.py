@@ -66,7 +66,7 @@ class GitHubClient:
     ) -> ReportDownload | None:
         return fetch_latest_28_day(self.http, scope, kind, workdir)
 
-    def seats(self, scope: Scope) -> Iterator[dict[str, Any]]:
+    def seats(self, scope: Scope) -> Iterator[Any]:  # items as GitHub sent them; shaping rejects non-objects
         endpoint = endpoints.seats(scope)
         return self.http.paginate(endpoint.path, endpoint.params, endpoint.items_key)
 
@@ -93,7 +93,7 @@ class GitHubClient:
             )
         return items
 
-    def teams(self, scope: Scope) -> Iterator[dict[str, Any]]:
+    def teams(self, scope: Scope) -> Iterator[Any]:  # likewise
         """The organization's teams; nothing for an enterprise (its teams come from the user-teams report)."""
         endpoint = endpoints.teams(scope)
         if endpoint is None:

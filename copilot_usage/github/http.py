@@ -317,11 +317,13 @@ class GitHubHttp:
 
     def paginate(
         self, path: str, params: Mapping[str, str] | None = None, items_key: str | None = None
-    ) -> Iterator[dict[str, Any]]:
-        """Yield every object of every page, following `Link: <...>; rel="next"` verbatim.
+    ) -> Iterator[Any]:
+        """Yield every item of every page, following `Link: <...>; rel="next"` verbatim.
 
         `items_key` names the list inside each page's object (e.g. "seats"); None means each page body is
-        itself the list (e.g. teams). Items that are not objects are counted in stats and skipped.
+        itself the list (e.g. teams). Items that are not objects are counted in stats and still yielded:
+        the caller's shaping sets them aside as rejected records, so they show up in the run's counts and
+        the ingestion log like a damaged line of a report file does.
         """
         shown = _display_path(path)
         next_ref: str | None = path
@@ -341,11 +343,10 @@ class GitHubHttp:
                     f"page {page} of {shown} is not {what}", status=response.status_code, path=shown
                 )
             for item in items:
-                if isinstance(item, dict):
-                    yield item
-                else:
+                if not isinstance(item, dict):
                     self._count("malformed_items")
-                    log.warning("skipped a %s item on page %d of %s", type(item).__name__, page, shown)
+                    log.warning("a %s item on page %d of %s is not an object", type(item).__name__, page, shown)
+                yield item
             link = response.links.get("next", {}).get("url")
             if not link:
                 return

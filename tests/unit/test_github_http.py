@@ -253,10 +253,11 @@ def test_paginate_detects_a_link_loop(server: HTTPServer, make_http) -> None:
         list(make_http().paginate(SEATS, None, "seats"))
 
 
-def test_paginate_list_body_skips_and_counts_non_objects(server: HTTPServer, make_http) -> None:
+def test_paginate_list_body_counts_non_objects_and_passes_them_on(server: HTTPServer, make_http) -> None:
+    # Passed on so that shaping sets them aside as rejected records (counted in the run and the log).
     server.expect_request("/orgs/acme/teams").respond_with_json([{"slug": "a"}, "junk", 3, {"slug": "b"}])
     http = make_http()
-    assert [t["slug"] for t in http.paginate("/orgs/acme/teams", {"per_page": "100"})] == ["a", "b"]
+    assert list(http.paginate("/orgs/acme/teams", {"per_page": "100"})) == [{"slug": "a"}, "junk", 3, {"slug": "b"}]
     assert http.stats["malformed_items"] == 2
 
 
