@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from copilot_usage.archive import Archive, archive_from_settings
-from copilot_usage.github.app_auth import InstallationTokenProvider
 from copilot_usage.github.client import GitHubClient
 from copilot_usage.github.errors import (
     AuthenticationError,
@@ -469,7 +468,12 @@ def build_tasks(settings: Settings, collector: Collector, now: dt.datetime) -> l
 
 
 def _github_client(settings: Settings) -> GitHubClient:
-    provider = InstallationTokenProvider.from_settings(settings) if settings.uses_github_app else None
+    provider = None
+    if settings.uses_github_app:
+        # Imported only here: it needs the `azure` extra (PyJWT, cryptography), which a PAT user may not have.
+        from copilot_usage.github.app_auth import InstallationTokenProvider
+
+        provider = InstallationTokenProvider.from_settings(settings)
     return GitHubClient.from_settings(settings, token_provider=provider)
 
 
