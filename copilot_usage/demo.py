@@ -129,6 +129,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=DEFAULT_DAYS, help=f"days of history (default {DEFAULT_DAYS})")
     parser.add_argument("--users", type=int, default=DEFAULT_USERS, help=f"simulated users (default {DEFAULT_USERS})")
     parser.add_argument("--format", choices=report.FORMATS, default="table", help="summary as table, json or csv")
+    parser.add_argument("--today", type=_day, default=None,
+                        help="the simulated 'today' as YYYY-MM-DD, for figures that repeat (default: the UTC date)")
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from None
 
 
 def _check(args: argparse.Namespace) -> list[str]:
@@ -151,7 +160,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     if problems:
         print("demo: " + "; ".join(problems), file=err)
         return 2
-    options = DemoOptions(days=args.days, users=args.users, port_github=args.port_github, port_es=args.port_es)
+    options = DemoOptions(days=args.days, users=args.users, port_github=args.port_github, port_es=args.port_es,
+                          today=args.today)
     print(f"demo: starting the GitHub simulator and the engine, collecting {args.days} days ...", file=err)
     with endpoints(options) as (github, engine):
         data = collect_and_summarize(github, engine.url, args.days)

@@ -19,7 +19,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def test_demo_once_collects_and_every_section_has_real_numbers():
     out, err = io.StringIO(), io.StringIO()
-    assert demo.run(parse(["--once", "--days", "5", "--users", "40", "--format", "json"]), out, err) == 0
+    # A fixed "today": the simulated world depends on the date, and 40 users over 5 days is a small sample
+    # (on some dates one org has no CLI user at all).
+    argv = ["--once", "--days", "5", "--users", "40", "--format", "json", "--today", "2026-11-20"]
+    assert demo.run(parse(argv), out, err) == 0
     data = json.loads(out.getvalue())
     meta = data["demo"]
     assert meta["ok"], meta["errors"]
@@ -46,6 +49,7 @@ def test_demo_once_collects_and_every_section_has_real_numbers():
         assert fresh["aggregate"]["last_complete_day"] == s["until"], name
         assert all(f["failed_days"] == 0 for f in s["freshness"]), name
     assert "collected" in err.getvalue()
+    assert {s["until"] for s in data["scopes"]} == {"2026-11-18"}  # --today reached the simulator and collector
 
 
 def test_demo_without_once_prints_how_to_reach_the_engine_and_stops_on_ctrl_c():
@@ -72,3 +76,8 @@ def test_demo_rejects_bad_options_before_starting_anything(argv, message):
     err = io.StringIO()
     assert demo.run(parse(["--once", *argv]), io.StringIO(), err) == 2
     assert message in err.getvalue()
+
+
+def test_demo_rejects_a_today_that_is_not_a_date():
+    with pytest.raises(SystemExit):
+        parse(["--today", "01/12/2026"])
