@@ -12,6 +12,8 @@ Rules (architecture.md §4):
 - A scope's own first day with data is learned: once the EDGE_DAYS days just before its earliest complete
   day have all answered 204, older days are not planned any more (only the day just before is re-checked,
   at the stale-retry rate). A scope that adopted Copilot recently so costs nothing for the months before.
+- A done day whose files had records set aside (malformed or damaged lines) is fetched again on later runs,
+  up to REJECTED_MAX_ATTEMPTS fetches in all, so a download damaged on its way is replaced by a clean copy.
 - The organization billing usage report (Snapshot.BILLING_USAGE) is fetched once per day for the previous
   full UTC day, organizations only. A token that may not read it (403) is recorded once with an error
   starting NOT_ACCESSIBLE; the planner then leaves it alone for BILLING_RETRY_DAYS instead of asking daily.
@@ -55,6 +57,10 @@ DONE = frozenset({"complete", "empty"})
 NOT_ACCESSIBLE = "not accessible"
 NOT_ACCESSIBLE_ERROR = f"{NOT_ACCESSIBLE} to this token (needs Administration: read / enhanced billing)"
 BILLING_RETRY_DAYS = 7
+# A done day whose files had records set aside (malformed or damaged lines) is fetched again in later runs
+# until a fetch has none or the day has been fetched this many times: a download damaged on its way is
+# repaired by the next clean copy, while a record GitHub itself serves broken stops costing requests.
+REJECTED_MAX_ATTEMPTS = 3
 
 
 class LogState(Protocol):
@@ -64,13 +70,19 @@ class LogState(Protocol):
     @property
     def fetched_at(self) -> dt.datetime | None: ...
 
+    @property
+    def rejected_count(self) -> int: ...
+
+    @property
+    def attempts(self) -> int: ...
+
 
 @dataclass(frozen=True, order=True)
 class Task:
     scope: Scope
     unit: Report | Snapshot
     day: dt.date
-    reason: str  # missing | not_ready | failed | refresh | snapshot
+    reason: str  # missing | not_ready | failed | rejected | refresh | snapshot
 
     def __str__(self) -> str:
         return f"{self.scope} {self.unit.value} {self.day} ({self.reason})"
@@ -118,6 +130,16 @@ def _unit_state(log: Mapping[tuple[str, dt.date], LogState], unit: Report, day: 
     return [log.get((report.value, day)) for report in UNIT_REPORTS[unit]]
 
 
+def _worth_refetching(states: list[LogState], options: PlanOptions) -> bool:
+    """Records were set aside on the last fetch, tries are left, and that fetch was before this run."""
+    return (
+        any(s.rejected_count > 0 for s in states)
+        and max(s.attempts for s in states) < REJECTED_MAX_ATTEMPTS
+        # Half an interval: a run that starts a little less than an interval after the fetch still counts.
+        and min(_age_hours(s, options.now) for s in states) >= options.run_interval_hours / 2
+    )
+
+
 def data_start(log: Mapping[tuple[str, dt.date], LogState], unit: Report) -> dt.date | None:
     """The first day this scope has data for this unit, once the log proves it (see EDGE_DAYS)."""
     report = UNIT_REPORTS[unit][0].value
@@ -162,6 +184,9 @@ def plan_scope(
                 age = min(_age_hours(s, options.now) for s in present)
                 if not stale or age >= options.stale_retry_hours:
                     needed.append(Task(scope, unit, day, "not_ready"))
+                continue
+            if _worth_refetching(present, options):
+                needed.append(Task(scope, unit, day, "rejected"))
                 continue
             if day >= late_start:
                 late_entries += 1

@@ -64,6 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fraction of API requests answered 429 / secondary-limit 403")
     parser.add_argument("--retry-after", type=_non_negative, default=1, help="retry-after seconds when throttled")
     parser.add_argument("--truncate-rate", type=_rate, default=0.0, help="fraction of downloads cut short")
+    parser.add_argument("--corrupt-rate", type=_rate, default=0.0,
+                        help="fraction of downloads with bytes overwritten (length unchanged)")
     parser.add_argument("--rate-limit", type=int, default=None, help="primary rate limit per hour (default: none)")
     parser.add_argument("--fault-seed", type=int, default=0, help="seed of the fault sequence")
 
@@ -80,7 +82,8 @@ def build(args: argparse.Namespace) -> SimulatorServer:
     if args.latency_ms < 0:
         raise ValueError(f"--latency-ms must be >= 0, got {args.latency_ms}")
     faults = Faults(latency_ms=args.latency_ms, fail_rate=args.fail_rate, throttle_rate=args.throttle_rate,
-                    retry_after=args.retry_after, truncate_rate=args.truncate_rate, rate_limit=args.rate_limit,
+                    retry_after=args.retry_after, truncate_rate=args.truncate_rate, corrupt_rate=args.corrupt_rate,
+                    rate_limit=args.rate_limit,
                     seed=args.fault_seed)
     return SimulatorServer(World(config), args.host, args.port, token=args.token, faults=faults)
 

@@ -28,6 +28,7 @@ class Faults:
     throttle_rate: float = 0.0  # fraction of API requests answered 429 or secondary-limit 403
     retry_after: int = 1  # seconds in the throttled answers' retry-after header
     truncate_rate: float = 0.0  # fraction of downloads cut off after half the body
+    corrupt_rate: float = 0.0  # fraction of downloads with bytes overwritten in the middle (length unchanged)
     rate_limit: int | None = None  # primary budget per hour window; None = unlimited
     forbidden_paths: list[str] = field(default_factory=list)  # API path prefixes answered 403
     expire_links: bool = False  # every download link is issued already expired
@@ -50,7 +51,7 @@ def _whole(name: str, value: Any, lo: int) -> int:
 
 
 def _check(name: str, value: Any) -> Any:
-    if name in ("fail_rate", "throttle_rate", "truncate_rate"):
+    if name in ("fail_rate", "throttle_rate", "truncate_rate", "corrupt_rate"):
         return _rate(name, value)
     if name == "latency_ms":
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 600_000:
@@ -118,6 +119,21 @@ class FaultDice:
 
     def truncate(self) -> bool:
         return self._roll(self._faults().truncate_rate) is not None
+
+    def corrupt(self) -> bool:
+        return self._roll(self._faults().corrupt_rate) is not None
+
+
+CORRUPT_SPAN = 16
+
+
+def corrupted(data: bytes) -> bytes:
+    """`data` with a span in the middle overwritten by NUL bytes (pure). A NUL is invalid anywhere in JSON,
+    inside strings too, so the damage is always detectable: a flipped digit would silently change a value,
+    which no client can notice without a checksum (GitHub sends none)."""
+    start = max(0, len(data) // 2 - CORRUPT_SPAN // 2)
+    span = min(CORRUPT_SPAN, len(data) - start)
+    return data[:start] + b"\x00" * span + data[start + span:]
 
 
 @dataclass(frozen=True)

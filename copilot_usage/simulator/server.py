@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from copilot_usage.simulator import reports, routes
 from copilot_usage.simulator.auth import Auth
-from copilot_usage.simulator.faults import FaultDice, Faults, RateLimiter, apply_changes
+from copilot_usage.simulator.faults import FaultDice, Faults, RateLimiter, apply_changes, corrupted
 from copilot_usage.simulator.handlers import ApiHandlers
 from copilot_usage.simulator.replies import (
     RATE_DOCS,
@@ -221,6 +221,8 @@ class SimulatorServer:
         if data is None:
             return azure_error(404, "BlobNotFound", "The specified blob does not exist.")
         content_type = "application/json" if path.endswith(".json") else "application/x-ndjson"
+        if data and self._dice.corrupt():
+            data = corrupted(data)
         return Reply(200, data, {"Content-Type": content_type, "x-ms-blob-type": "BlockBlob"},
                      truncate=bool(data) and self._dice.truncate())
 

@@ -50,6 +50,7 @@ CASES = [
     Case("429-and-secondary-limits", 102, {"throttle_rate": 0.35, "retry_after": 0}),
     Case("primary-limit-exhaustion", 103, {"rate_limit": 25}, faulty_runs=3),
     Case("truncated-downloads", 104, {"truncate_rate": 0.4}),
+    Case("corrupted-downloads", 109, {"corrupt_rate": 0.3}, faulty_runs=2),
     Case("expired-links", 105, {"expire_links": True}, faulty_runs=1),
     Case("engine-unavailable-at-start", 106, engine_down_first=True, faulty_runs=1),
     Case("bulk-items-rejected", 107, bulk_reject_rate=0.05, faulty_runs=1),
@@ -59,9 +60,10 @@ CASES = [
 
 
 def _visible(summaries: list[RunSummary]) -> bool:
-    """A fault left a trace: a failed day, an error, an early stop, or a retry counted by the GitHub client."""
-    return any(s.days["failed"] or s.errors or s.stopped or s.github.get("retries") or s.github.get(
-        "rate_limit_waits") for s in summaries)
+    """A fault left a trace: a failed day, an error, an early stop, records set aside, or a retry counted by the
+    GitHub client."""
+    return any(s.days["failed"] or s.errors or s.stopped or s.rejected_records or s.github.get("retries")
+               or s.github.get("rate_limit_waits") for s in summaries)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -111,6 +113,8 @@ def test_a_faulty_history_converges_to_the_fault_free_content(case: Case, es, en
             # Figures for docs/reliability.md (pytest --junitxml keeps them).
             record_property("failed_days_while_faulty", sum(s.days["failed"] for s in faulty))
             record_property("retries_while_faulty", sum(s.github.get("retries", 0) for s in faulty))
+            record_property("records_set_aside_while_faulty", sum(s.rejected_records for s in faulty))
+            record_property("tasks_of_clean_runs", ",".join(str(s.tasks_run) for s in clean))
             record_property("stopped_while_faulty", ",".join(s.stopped or "-" for s in faulty))
             record_property("failed_log_entries_seen", failures_logged)
             record_property("bulk_items_rejected", rejecter.rejected)

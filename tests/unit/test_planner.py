@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from copilot_usage.model import Report, Scope, ScopeType, Snapshot
 from copilot_usage.planner import (
     FIRST_ORGANIZATION_DAY,
+    REJECTED_MAX_ATTEMPTS,
     PlanOptions,
     Task,
     availability_floor,
@@ -21,6 +22,8 @@ NOW = dt.datetime(2026, 11, 20, 10, 5, tzinfo=dt.UTC)
 class State:
     status: str
     fetched_at: dt.datetime | None = NOW
+    rejected_count: int = 0
+    attempts: int = 1
 
 
 def options(**kw) -> PlanOptions:
@@ -168,3 +171,23 @@ def test_without_enough_204s_before_the_first_data_older_days_are_still_planned(
             log[(report, first_data - dt.timedelta(days=back))] = State("not_ready")
     tasks = plan_scope(ORG, log, options())
     assert min(t.day for t in tasks) == FIRST_ORGANIZATION_DAY
+
+
+def test_a_day_with_records_set_aside_is_fetched_again_until_clean_or_out_of_tries():
+    day = TODAY - dt.timedelta(days=30)  # outside the late window: only the set-aside rule can plan it
+    earlier = NOW - dt.timedelta(hours=1)
+    log = complete_log(ORG, FIRST_ORGANIZATION_DAY, TODAY - dt.timedelta(days=2), fetched_at=earlier)
+    log[("users", day)] = State("complete", earlier, rejected_count=2, attempts=1)
+
+    tasks = [t for t in plan_scope(ORG, log, options()) if t.reason != "refresh"]
+    assert [(t.unit, t.day, t.reason) for t in tasks] == [(Report.USERS, day, "rejected")]
+
+    log[("users", day)] = State("complete", earlier, rejected_count=2, attempts=REJECTED_MAX_ATTEMPTS)
+    assert [t for t in plan_scope(ORG, log, options()) if t.reason != "refresh"] == []  # out of tries
+
+    log[("users", day)] = State("complete", earlier, rejected_count=0, attempts=2)
+    assert [t for t in plan_scope(ORG, log, options()) if t.reason != "refresh"] == []  # clean now
+
+    just_now = NOW - dt.timedelta(minutes=10)
+    log[("users", day)] = State("complete", just_now, rejected_count=2, attempts=1)
+    assert [t for t in plan_scope(ORG, log, options()) if t.reason != "refresh"] == []  # fetched by this hour's run

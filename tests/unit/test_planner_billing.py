@@ -26,6 +26,8 @@ class State:
     status: str
     fetched_at: dt.datetime | None = NOW
     error: str | None = None
+    rejected_count: int = 0
+    attempts: int = 1
 
 
 @dataclass

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import http.client
+import io
 import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
+from copilot_usage.github.records import Malformed, iter_records
 from copilot_usage.simulator import Faults, SimulatorServer, World
 from tests.fixtures.simulator import (
     SIM_AUTH,
@@ -221,6 +223,23 @@ def test_truncated_downloads_promise_the_full_length_and_deliver_half(simulator:
         assert len(cut.value.partial) == len(full) // 2
     finally:
         connection.close()
+
+
+def test_corrupted_downloads_keep_their_length_and_break_exactly_the_damaged_lines(simulator: SimulatorServer) -> None:
+    (link,) = report_links(simulator, ORG, "users-1-day", NEWEST)
+    full = download(link)
+    simulator.faults.corrupt_rate = 1.0
+    damaged = download(link)
+    assert len(damaged) == len(full)
+    assert damaged != full
+    assert b"\x00" * 16 in damaged
+    assert b"\x00" not in full
+    parsed = list(iter_records(io.BytesIO(damaged)))
+    bad = [item for item in parsed if isinstance(item, Malformed)]
+    good = [item for item in parsed if not isinstance(item, Malformed)]
+    assert 1 <= len(bad) <= 2  # the damaged line, or two if the span covered a newline
+    assert len(good) + len(bad) >= len(full.splitlines()) - 1
+    assert all(record in list(iter_records(io.BytesIO(full))) for record in good)  # no silent value change
 
 
 def test_links_use_the_host_the_client_addressed(simulator: SimulatorServer) -> None:
