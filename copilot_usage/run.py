@@ -327,7 +327,7 @@ class Collector:
         download: ReportDownload | None,
         content_hash: str | None,
     ) -> _Outcome:
-        writer = BulkWriter(self.es, self.prefix)
+        writer = BulkWriter(self.es, self.prefix, max_docs=self.settings.bulk_max_docs)
         written_ids: dict[str, set[str]] = {}
 
         def tracked() -> Iterator[Doc]:

@@ -216,7 +216,7 @@ def reference(server: SimulatorServer, engine_url: str, es: Any, prefix: str) ->
     return snapshot(es, prefix)
 
 
-def _scope_day(source: dict[str, Any]) -> tuple[str, str, str] | None:
+def scope_day(source: dict[str, Any]) -> tuple[str, str, str] | None:
     if ix.SCOPE not in source or ix.DAY not in source:
         return None
     return str(source.get(ix.SCOPE_TYPE)), str(source[ix.SCOPE]), str(source[ix.DAY])[:10]
@@ -247,8 +247,8 @@ def unfinished_complete_days(expected: Snapshot, actual: Snapshot) -> list[str]:
         for index_key, docs in expected.items():
             if index_key in (ix.INGESTION_LOG.key, ix.USER_ADOPTION.key):
                 continue
-            want = {i: s for i, s in docs.items() if _scope_day(s) == key}
-            got = {i: s for i, s in actual.get(index_key, {}).items() if _scope_day(s) == key}
+            want = {i: s for i, s in docs.items() if scope_day(s) == key}
+            got = {i: s for i, s in actual.get(index_key, {}).items() if scope_day(s) == key}
             if want != got:
                 problems.append(f"{key} marked done but {index_key} holds {len(got)} of {len(want)} documents")
     return problems

@@ -23,11 +23,13 @@ from tests.reliability.harness import (
     ENT,
     NOW,
     ORGS,
+    Snapshot,
     collect,
     complete_entries,
     differences,
     harness_world,
     run_until_clean,
+    scope_day,
     settings_for,
     snapshot,
     unfinished_complete_days,
@@ -83,6 +85,51 @@ def test_engine_dying_mid_run_marks_no_unstored_day_complete_and_the_next_run_fi
             proxy.close()
         final = snapshot(es, RUN)
         assert unfinished_complete_days(expected, final) == []
+        assert differences(expected, final) == []
+
+
+def partially_stored_days(expected: Snapshot, actual: Snapshot) -> list[tuple[str, str, str, str]]:
+    """(index, scope type, scope, day) of which `actual` holds some but not all of the reference's documents.
+
+    Per index, not per day: one index's documents of a day come from one unit's write, so a partial one means
+    the write stopped between its bulk requests (a day whose aggregate is stored and users not yet is not)."""
+    want: dict[tuple[str, str, str, str], set[str]] = {}
+    for index_key, docs in expected.items():
+        if index_key in (ix.INGESTION_LOG.key, ix.USER_ADOPTION.key):
+            continue
+        for doc_id, source in docs.items():
+            key = scope_day(source)
+            if key is not None:
+                want.setdefault((index_key, *key), set()).add(doc_id)
+    return sorted(key for key, ids in want.items() if 0 < len(ids & actual.get(key[0], {}).keys()) < len(ids))
+
+
+def test_engine_dying_between_the_bulk_chunks_of_one_day_leaves_that_day_unfinished(es, engine_url, expected):
+    """Small bulk requests (BULK_MAX_DOCS=10) so a day's documents span many; the engine goes away after some
+    of them. The half-written day must not be complete, and the next run must write it whole."""
+    with SimulatorServer(harness_world()) as server:
+        proxy = EngineProxy(engine_url)
+        dying = EngineDiesAfter(bulk_requests=40)
+        proxy.handler = dying
+        client = make_client(proxy.url, compat="opensearch", request_timeout=5)
+        try:
+            settings = settings_for(server.url, proxy.url, RUN, BULK_MAX_DOCS="10")
+            interrupted = collect(settings, client, NOW)
+            assert dying.dead
+            assert interrupted.stopped == "store"
+
+            midway = snapshot(es, RUN)
+            partial = partially_stored_days(expected, midway)
+            assert partial, "the engine died between two days' writes; lower bulk_requests or BULK_MAX_DOCS"
+            assert unfinished_complete_days(expected, midway) == []
+
+            proxy.handler = lambda request, forward: forward(request)
+            run_until_clean(settings, client, NOW + dt.timedelta(hours=1))
+        finally:
+            client.close()
+            proxy.close()
+        final = snapshot(es, RUN)
+        assert partially_stored_days(expected, final) == []
         assert differences(expected, final) == []
 
 

@@ -26,6 +26,7 @@ def test_defaults():
     assert s.index_prefix == "copilot_"
     assert s.late_window_days == 7
     assert s.max_concurrency == 4
+    assert s.bulk_max_docs == 500
     assert s.backfill_start is None
     assert s.scopes == (Scope(ScopeType.ORGANIZATION, "octo-org"),)
     assert s.github_token == Secret(TOKEN)
@@ -65,6 +66,8 @@ def test_today_override_and_backfill_start():
         ({"LATE_WINDOW_DAYS": "seven"}, "LATE_WINDOW_DAYS"),
         ({"MAX_CONCURRENCY": "0"}, "MAX_CONCURRENCY"),
         ({"MAX_CONCURRENCY": "1e9"}, "MAX_CONCURRENCY"),
+        ({"BULK_MAX_DOCS": "0"}, "BULK_MAX_DOCS"),
+        ({"BULK_MAX_DOCS": "many"}, "BULK_MAX_DOCS"),
         ({"BACKFILL_START": "2026-13-01"}, "BACKFILL_START"),
         ({"BACKFILL_START": "yesterday"}, "BACKFILL_START"),
         ({"COPILOT_USAGE_TODAY": "20261120"}, "COPILOT_USAGE_TODAY"),
