@@ -1,4 +1,5 @@
-"""Damaged records of every other kind (aggregate, repos, user-teams, seats, teams) are set aside, the rest kept.
+"""Damaged records of every other kind (aggregate, repos, user-teams, seats, teams, billing usage) are set aside,
+the rest kept.
 
 For each kind a fake GitHub (pytest-httpserver) serves real simulator data twice: once as it is, once with
 damaged records mixed in. Each damaged record is a copy of a real one, changed in one way and renamed
@@ -228,12 +229,43 @@ def _teams(sim: SimulatorServer) -> tuple[Served, Served, int, int]:
     return good, bad, len(damaged) + len(not_objects), len(not_objects)
 
 
+def _billing_usage(sim: SimulatorServer) -> tuple[Served, Served, int, int]:
+    day = SIM_TODAY - dt.timedelta(days=1)
+    query = {"year": day.year, "month": day.month, "day": day.day}
+    items = api_get(sim, "/organizations/sim-org-1/settings/billing/usage", query).json()["usageItems"]
+    assert len(items) >= 2
+    item = items[0]
+
+    def ghost(n: int, **changes: Any) -> dict[str, Any]:
+        return _changed(item, **{"repositoryName": f"sim-org-1/ghost-{n}", **changes})
+
+    damaged = [
+        ghost(1, date=(day - dt.timedelta(days=1)).isoformat()),  # another day
+        ghost(2, date=...),
+        ghost(3, date="yesterday"),
+        ghost(4, product=...),
+        ghost(5, sku={"name": "copilot"}),
+        ghost(6, quantity=-3),
+        ghost(7, quantity="12"),
+        ghost(8, quantity=...),
+        ghost(9, pricePerUnit="free"),
+        ghost(10, netAmount=float("inf")),
+        ghost(11, grossAmount=10**400),
+    ]
+    not_objects = [5, None, "line"]
+    mixed = [items[0], *damaged, *not_objects, *items[1:]]
+    path = f"/organizations/{ORG}/settings/billing/usage"
+    good, bad = Served(api={path: {"usageItems": items}}), Served(api={path: {"usageItems": mixed}})
+    return good, bad, len(damaged) + len(not_objects), 0
+
+
 KINDS = [
     Kind("aggregate", Report.AGGREGATE, DAY, _aggregate),
     Kind("repos", Report.REPOS, DAY, _repos),
     Kind("user-teams", Report.USERS, DAY, _user_teams),
     Kind("seats", Snapshot.SEATS, SIM_TODAY, _seats),
     Kind("teams", Snapshot.TEAMS, SIM_TODAY, _teams),
+    Kind("billing-usage", Snapshot.BILLING_USAGE, SIM_TODAY - dt.timedelta(days=1), _billing_usage),
 ]
 
 
