@@ -81,7 +81,7 @@ class Settings:
     rate_limit_max_wait_seconds: int = 120
     rate_limit_reserve: int = 100
     max_concurrency: int = 4
-    bulk_max_docs: int = 500
+    bulk_max_docs: int = 2000  # store.writer.DEFAULT_MAX_DOCS (not imported: settings load before the store)
     elasticsearch_url: str = "http://localhost:9200"
     elasticsearch_username: str | None = None
     elasticsearch_password: Secret | None = None
@@ -362,7 +362,7 @@ class _Reader:
             rate_limit_max_wait_seconds=self.integer("RATE_LIMIT_MAX_WAIT_SECONDS", 120, 0, 3600) or 0,
             rate_limit_reserve=self.integer("RATE_LIMIT_RESERVE", 100, 0, 15000) or 0,
             max_concurrency=self.integer("MAX_CONCURRENCY", 4, 1, 32) or 4,
-            bulk_max_docs=self.integer("BULK_MAX_DOCS", 500, 1, 10_000) or 500,
+            bulk_max_docs=self.integer("BULK_MAX_DOCS", 2000, 1, 10_000) or 2000,
             elasticsearch_url=self.url("ELASTICSEARCH_URL", "http://localhost:9200") or "http://localhost:9200",
             elasticsearch_username=es_user,
             elasticsearch_password=Secret(es_password) if es_password else None,

@@ -26,7 +26,7 @@ def test_defaults():
     assert s.index_prefix == "copilot_"
     assert s.late_window_days == 7
     assert s.max_concurrency == 4
-    assert s.bulk_max_docs == 500
+    assert s.bulk_max_docs == 2000
     assert s.backfill_start is None
     assert s.scopes == (Scope(ScopeType.ORGANIZATION, "octo-org"),)
     assert s.github_token == Secret(TOKEN)
