@@ -259,7 +259,8 @@ class Collector:
                 self._archive(task.scope, Report.USER_TEAMS, task.day, teams_download)
                 membership_records = teams_download.iter_records()
             membership, rejected_rows = membership_from_user_teams(membership_records, task.scope, task.day)
-            counts.rejected += len(rejected_rows) + len(teams_download.malformed if teams_download else ())
+            counts.set_aside(rejected_rows)
+            counts.set_aside(entry.reason for _, entry in (teams_download.malformed if teams_download else ()))
             shaper = UsersShaper(task.scope, task.day, membership)
 
             def docs() -> Iterator[Doc]:
@@ -337,7 +338,11 @@ class Collector:
 
         result = writer.write(tracked())
         if download is not None:
-            counts.rejected += len(download.malformed)
+            counts.set_aside(entry.reason for _, entry in download.malformed)
+        if counts.rejected:
+            top = ", ".join(f"{reason} ({n})" for reason, n in counts.reasons.most_common(3))
+            logger.warning("%s %s %s: %d record(s) set aside: %s", task.scope, task.unit.value, task.day,
+                           counts.rejected, top)
         # Counted by index key (usage_daily, ...), the same names the summary uses everywhere.
         documents = Counter({k.removeprefix(self.prefix): v for k, v in result.per_index.items()})
         if result.errors:
@@ -347,7 +352,9 @@ class Collector:
             outcome.documents = documents
             return outcome
         deleted = 0
-        if self._previously_complete(task, reports):
+        # Only a fetch with nothing set aside may remove documents: one with damaged lines would otherwise
+        # delete the documents of records that an earlier, cleaner fetch stored.
+        if not counts.rejected and self._previously_complete(task, reports):
             # The day changed (GitHub revised it): remove documents the new content no longer has.
             for index_key, ids in written_ids.items():
                 deleted += delete_stale(self.es, self.prefix, index_key, task.scope, task.day, ids)
@@ -435,6 +442,12 @@ class _Counts:
     rejected: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
 
+    def set_aside(self, reasons: Iterable[str]) -> None:
+        """Count records that could not be used, by reason (cut short: a reason names a field, not data)."""
+        for reason in reasons:
+            self.rejected += 1
+            self.reasons[reason[:120]] += 1
+
 
 def _one(shape: Callable[[Scope, dt.date, dict], Doc]) -> Callable[[Scope, dt.date, dict], list[Doc]]:
     return lambda scope, day, record: [shape(scope, day, record)]
@@ -449,8 +462,7 @@ def _shape_all(
         try:
             docs = list(shape(record))
         except RecordError as exc:
-            counts.rejected += 1
-            counts.reasons[str(exc)[:120]] += 1
+            counts.set_aside([str(exc)])
             continue
         yield from docs
 
