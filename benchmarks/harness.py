@@ -166,7 +166,12 @@ def run_collector(env: Mapping[str, str], log_path: Path) -> ProcessRun:
 
 def run_command(arguments: list[str], env: Mapping[str, str], log_path: Path,
                 stdout_path: Path | None = None) -> ProcessRun:
-    """`python -m copilot_usage ARGUMENTS` as a child; stderr (and stdout unless `stdout_path`) to `log_path`."""
+    """`python -m copilot_usage ARGUMENTS` as a child; stderr (and stdout unless `stdout_path`) to `log_path`.
+
+    Peak memory is the child's own VmHWM, sampled while it runs. Not ru_maxrss: Linux carries the parent's
+    resident size at fork into the child's ru_maxrss, so a large benchmark process would be reported as
+    the collector's peak (seen here: 320.7 MB for two different scenarios, the benchmark process's size).
+    """
     with contextlib.ExitStack() as files:
         log = files.enter_context(log_path.open("wb"))
         out = files.enter_context(stdout_path.open("wb")) if stdout_path else log
@@ -174,11 +179,40 @@ def run_command(arguments: list[str], env: Mapping[str, str], log_path: Path,
         child = subprocess.Popen(
             [sys.executable, "-m", "copilot_usage", *arguments], env=dict(env), stdout=out, stderr=log,
         )
+        sampler = _PeakSampler(child.pid)
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
+        sampler.stop()
     child.returncode = os.waitstatus_to_exitcode(status)  # already reaped: tell Popen so it does not wait
-    return ProcessRun(child.returncode, round(wall, 2), round(usage.ru_maxrss / 1024, 1),
+    return ProcessRun(child.returncode, round(wall, 2), round(sampler.peak_kb / 1024, 1),
                       round(usage.ru_utime, 2), round(usage.ru_stime, 2))
+
+
+class _PeakSampler:
+    """Reads a process's VmHWM (its own high-water mark of resident memory) every 50 ms until stopped."""
+
+    def __init__(self, pid: int):
+        self.peak_kb = 0
+        self._path = Path(f"/proc/{pid}/status")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                text = self._path.read_text()
+            except OSError:
+                return  # the process is gone (or reaped)
+            for line in text.splitlines():
+                if line.startswith("VmHWM:"):
+                    self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+            if self._stop.wait(0.05):
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def simulator_stats(github: SimulatorServer) -> dict[str, Any]:

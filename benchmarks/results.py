@@ -139,9 +139,9 @@ def _section(result: dict[str, Any]) -> list[str]:
     elif kind == "demo":
         r = result["run"]
         lines += _table(["exit code", "wall s", "collection s", "summary s", "API requests", "documents written",
-                         "peak RSS MB (demo or engine)"],
+                         "demo process peak RSS MB (engine not included)"],
                         [[r["exit_code"], r["wall_seconds"], r["collect_seconds"], r["summary_seconds"],
-                          r["github_api_requests"], r["documents_written"], r["peak_rss_mb_demo_or_engine"]]])
+                          r["github_api_requests"], r["documents_written"], r["peak_rss_mb_demo_process"]]])
     elif kind == "ingestion":
         lines += _table(RUN_HEADER, [_run_rows("end to end (collector process)", result["end_to_end"])])
         o = result["one_at_a_time_read_then_write"]

@@ -489,8 +489,8 @@ def demo(quick: bool, workdir: Path) -> Result:
                 "collect_seconds": meta.get("collect_seconds"), "summary_seconds": meta.get("summary_seconds"),
                 "github_api_requests": meta.get("github_requests"),
                 "documents_written": meta.get("documents_written"),
-                # wait4 covers the demo and the engine it started and reaped: the larger of the two.
-                "peak_rss_mb_demo_or_engine": proc.peak_rss_mb},
+                # The demo process: simulator and collector; the engine is its own process, not included.
+                "peak_rss_mb_demo_process": proc.peak_rss_mb},
         "targets": [],
     }
 
