@@ -147,7 +147,8 @@ def _section(result: dict[str, Any]) -> list[str]:
         o = result["one_at_a_time_read_then_write"]
         default = result["bulk_writer"]["default_size"]
         rows = [[f"BulkWriter, {size} documents per request" + (" (the default)" if int(size) == default else ""),
-                 r["documents"], r["wall_seconds"], r["docs_per_second"]] for size, r in result["bulk_sizes"].items()]
+                 r["documents"], r["wall_seconds"], r["docs_per_second"]]
+                for size, r in sorted(result["bulk_sizes"].items(), key=lambda item: int(item[0]))]
         rows.append(["one at a time, GET before each PUT", o["documents"], o["wall_seconds"], o["docs_per_second"]])
         lines += ["", "Engine alone (a fresh engine, the same documents to a fresh set of indices each row):", "",
                   *_table(["engine alone", "documents", "wall s", "docs/s"], rows), "", _ingestion_verdict(result)]
