@@ -18,7 +18,16 @@ import requests
 
 from copilot_usage.model import Scope, ScopeType
 from copilot_usage.simulator import SimConfig, SimulatorServer, World
-from copilot_usage.store.indices import INGESTION_LOG, SEAT_SUMMARY, SEATS, TEAMS_SNAPSHOT, Doc
+from copilot_usage.store.indices import (
+    INGESTION_LOG,
+    SEAT_SUMMARY,
+    SEATS,
+    STATUS_COMPLETE,
+    STATUS_EMPTY,
+    STATUS_FAILED,
+    TEAMS_SNAPSHOT,
+    Doc,
+)
 
 Result = dict[str, Any]
 SIM_HEADERS = {"Authorization": f"Bearer {harness.TOKEN}", "X-GitHub-Api-Version": "2026-03-10"}
@@ -205,21 +214,11 @@ def shaping(quick: bool, workdir: Path) -> Result:
     scope = Scope(ScopeType.ORGANIZATION, sim_scope.slug)
     user_records = sum(len(u) for _, u, _, _ in data)
 
-    def users_with_teams() -> int:
+    def users(with_teams: bool) -> int:
         docs = 0
         for day, user_rows, team_rows, _ in data:
-            membership, _ = membership_from_user_teams(team_rows, scope, day)
+            membership = membership_from_user_teams(team_rows, scope, day)[0] if with_teams else None
             shaper = UsersShaper(scope, day, membership)
-            for record in user_rows:
-                shaper.add(record)
-                docs += 1
-            docs += len(shaper.finish())
-        return docs
-
-    def users_only() -> int:
-        docs = 0
-        for day, user_rows, _, _ in data:
-            shaper = UsersShaper(scope, day)
             for record in user_rows:
                 shaper.add(record)
                 docs += 1
@@ -235,8 +234,8 @@ def shaping(quick: bool, workdir: Path) -> Result:
 
     repeats = 3
     results = {}
-    for name, work, records in (("UsersShaper with team membership", users_with_teams, user_records),
-                                ("UsersShaper without teams", users_only, user_records),
+    for name, work, records in (("UsersShaper with team membership", lambda: users(True), user_records),
+                                ("UsersShaper without teams", lambda: users(False), user_records),
                                 ("shape_aggregate", aggregates, sum(len(a) for _, _, _, a in data))):
         wall, cpu, docs = _best_of(repeats, work)
         results[name] = {"records": records, "documents": docs, "wall_seconds": round(wall, 3),
@@ -368,20 +367,6 @@ class _SimClock:
         return self.now
 
 
-class _Refusals:
-    """Wraps the simulator's request pipeline and counts the rate-limit refusals (403/429) it answers."""
-
-    def __init__(self, server: SimulatorServer):
-        self._handle = server.handle
-        self.count = 0
-        server.handle = self  # type: ignore[method-assign]  # the HTTP handler looks it up per request
-
-    def __call__(self, method: str, target: str, headers: Any, body: bytes) -> Any:
-        reply = self._handle(method, target, headers, body)
-        self.count += reply.status in (403, 429)
-        return reply
-
-
 def done_days(es: Any, prefix: str) -> dict[tuple[str, str], dict[str, int]]:
     """Ingestion-log entries per (scope, report) and status, read back from the engine."""
     from copilot_usage.store.indices import REPORT, SCOPE, STATUS
@@ -413,7 +398,6 @@ def budget_spread(quick: bool, workdir: Path) -> Result:
     with harness.endpoints(config, latency_ms=0, clock=clock, faults=Faults(rate_limit=PAT_BUDGET)) as (
         github, engine_url,
     ):
-        refusals = _Refusals(github)
         env = harness.collector_env(github.url, engine_url, github.world, days,
                                     {"RATE_LIMIT_MAX_WAIT_SECONDS": "0"})
         settings = Settings.from_env(env)
@@ -424,7 +408,6 @@ def budget_spread(quick: bool, workdir: Path) -> Result:
             for n in range(12):
                 clock.now += 3601
                 github.reset_stats()
-                refused_before = refusals.count
                 began = time.perf_counter()
                 summary = run(settings, github=GitHubClient.from_settings(settings), es=es,
                               now=lambda n=n: start + dt.timedelta(hours=n))
@@ -432,7 +415,7 @@ def budget_spread(quick: bool, workdir: Path) -> Result:
                 runs.append({"run": n + 1, "ok": summary.ok, "stopped": summary.stopped or "",
                              "wall_seconds": round(time.perf_counter() - began, 2),
                              "github_api_requests": stats["api_requests"],
-                             "rate_limited_answers": refusals.count - refused_before,
+                             "rate_limited_answers": stats["primary_limit_refusals"],
                              "documents_written": summary.to_dict()["documents_total"],
                              "days_failed": summary.days["failed"], "errors": len(summary.errors)})
                 if summary.stopped is None:
@@ -447,9 +430,9 @@ def budget_spread(quick: bool, workdir: Path) -> Result:
         engine_rss = harness.engine_peak_rss_mb(engine_url)
     reports = [r.value for r in Report]
     gaps = sum(max(0, expected_days[slug] - sum(log.get((slug, report), {}).get(status, 0)
-                                                for status in ("complete", "empty")))
+                                                for status in (STATUS_COMPLETE, STATUS_EMPTY)))
                for slug in expected_days for report in reports)
-    failed = sum(statuses.get("failed", 0) for statuses in log.values())
+    failed = sum(statuses.get(STATUS_FAILED, 0) for statuses in log.values())
     total_requests = sum(r["github_api_requests"] for r in runs)
     return {
         "config": {"orgs": orgs, "users": orgs * 5, "teams": 0, "days": days, "latency_ms": 0,

@@ -171,6 +171,7 @@ class SimulatorServer:
         allowed, state = self._limiter.take()
         rate = state.headers()
         if not allowed:
+            self._stats.primary_limit_refusal()
             return _with(github_error(403, PRIMARY_LIMIT_MESSAGE, f"{RATE_DOCS}#about-primary-rate-limits"), rate)
         reply = self._faulted(path)
         if reply is None:

@@ -14,6 +14,7 @@ class Stats:
         self._requests: dict[str, int] = {}
         self._api = 0
         self._downloads = 0
+        self._primary_refusals = 0
 
     def count(self, route_name: str, kind: str) -> None:
         with self._lock:
@@ -23,6 +24,10 @@ class Stats:
             else:
                 self._api += 1
 
+    def primary_limit_refusal(self) -> None:
+        with self._lock:
+            self._primary_refusals += 1
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {
@@ -30,9 +35,10 @@ class Stats:
                 "total": self._api + self._downloads,
                 "api_requests": self._api,
                 "downloads": self._downloads,
+                "primary_limit_refusals": self._primary_refusals,
             }
 
     def reset(self) -> None:
         with self._lock:
             self._requests.clear()
-            self._api = self._downloads = 0
+            self._api = self._downloads = self._primary_refusals = 0

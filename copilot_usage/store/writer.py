@@ -24,6 +24,7 @@ from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout, TlsError
 from elasticsearch import ApiError, Elasticsearch
 
+from copilot_usage.settings import BULK_MAX_DOCS_DEFAULT
 from copilot_usage.store.errors import (
     UNAVAILABLE_STATUSES,
     StoreError,
@@ -38,10 +39,7 @@ from copilot_usage.store.naming import check_prefix
 log = logging.getLogger(__name__)
 
 REASON_LIMIT = 300
-# Documents per bulk request. In the bundled engine (benchmarks, ingestion) 2,000 per request wrote about
-# twice as fast as 500 and 4,000 barely faster than 2,000; 2,000 of our documents are about 3 MB, inside
-# the 5-15 MB Elasticsearch suggests for a bulk request.
-DEFAULT_MAX_DOCS = 2000
+DEFAULT_MAX_DOCS = BULK_MAX_DOCS_DEFAULT
 # Only what we read from each item; keeps responses small for large batches.
 _FILTER_PATH = "errors,items.*._index,items.*._id,items.*.status,items.*.result,items.*.error.type,items.*.error.reason"
 # Engines quote the offending value in mapping errors; that is document content, which never leaves here.

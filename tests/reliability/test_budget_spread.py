@@ -111,3 +111,4 @@ def test_the_refusal_recorder_sees_a_primary_limit_refusal():
             requests.get(f"{server.url}/orgs/sim-org-1/copilot/billing", headers=headers, timeout=5)
         assert recorder.refusals == [("/orgs/sim-org-1/copilot/billing", 403)]
         assert recorder.api_answers == 2
+        assert server.stats()["primary_limit_refusals"] == 1  # what the budget-spread benchmark reads

@@ -52,8 +52,8 @@ def test_a_damaged_refetch_deletes_nothing_and_the_next_clean_fetch_repairs_the_
         assert "record(s) set aside" in caplog.text
         midway = snapshot(es, PREFIX)
         assert stored <= _user_ids(midway, DAY)  # the set-aside users' documents were not deleted
-        [entry] = [s for s in midway[ix.INGESTION_LOG.key].values()
-                   if s[ix.SCOPE] == SCOPE.slug and s[ix.REPORT] == "users" and str(s[ix.DAY])[:10] == DAY.isoformat()]
+        [entry] = [s for s in midway[ix.INGESTION_LOG.key].values() if s[ix.SCOPE] == SCOPE.slug
+                   and s[ix.REPORT] == Report.USERS.value and str(s[ix.DAY])[:10] == DAY.isoformat()]
         assert entry[ix.STATUS] == ix.STATUS_COMPLETE
         assert entry[ix.REJECTED_COUNT] == damaged.rejected_records
 

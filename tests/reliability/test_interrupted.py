@@ -10,7 +10,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from copilot_usage.simulator import SimulatorServer
 from copilot_usage.simulator.faults import Faults
@@ -59,14 +62,28 @@ class EngineDiesAfter:
         return forward(request)
 
 
+@contextmanager
+def engine_that_dies(engine_url: str, bulk_requests: int) -> Iterator[tuple[EngineProxy, EngineDiesAfter, Any]]:
+    """A proxy in front of the engine that dies after `bulk_requests` bulk requests, and a client through it."""
+    proxy = EngineProxy(engine_url)
+    dying = EngineDiesAfter(bulk_requests)
+    proxy.handler = dying
+    # A fixed mode: the "auto" probe would only add one more request before the outage.
+    client = make_client(proxy.url, compat="opensearch", request_timeout=5)
+    try:
+        yield proxy, dying, client
+    finally:
+        client.close()
+        proxy.close()
+
+
+def revive(proxy: EngineProxy) -> None:
+    proxy.handler = lambda request, forward: forward(request)
+
+
 def test_engine_dying_mid_run_marks_no_unstored_day_complete_and_the_next_run_finishes(es, engine_url, expected):
     with SimulatorServer(harness_world()) as server:
-        proxy = EngineProxy(engine_url)
-        dying = EngineDiesAfter(bulk_requests=12)
-        proxy.handler = dying
-        # A fixed mode: the "auto" probe would only add one more request before the outage.
-        client = make_client(proxy.url, compat="opensearch", request_timeout=5)
-        try:
+        with engine_that_dies(engine_url, bulk_requests=12) as (proxy, dying, client):
             settings = settings_for(server.url, proxy.url, RUN)
             interrupted = collect(settings, client, NOW)
             assert dying.dead
@@ -78,11 +95,8 @@ def test_engine_dying_mid_run_marks_no_unstored_day_complete_and_the_next_run_fi
             assert 0 < complete_entries(midway) < complete_entries(expected)  # it really stopped part-way
             assert unfinished_complete_days(expected, midway) == []
 
-            proxy.handler = lambda request, forward: forward(request)
+            revive(proxy)
             run_until_clean(settings, client, NOW + dt.timedelta(hours=1))
-        finally:
-            client.close()
-            proxy.close()
         final = snapshot(es, RUN)
         assert unfinished_complete_days(expected, final) == []
         assert differences(expected, final) == []
@@ -108,11 +122,7 @@ def test_engine_dying_between_the_bulk_chunks_of_one_day_leaves_that_day_unfinis
     """Small bulk requests (BULK_MAX_DOCS=10) so a day's documents span many; the engine goes away after some
     of them. The half-written day must not be complete, and the next run must write it whole."""
     with SimulatorServer(harness_world()) as server:
-        proxy = EngineProxy(engine_url)
-        dying = EngineDiesAfter(bulk_requests=40)
-        proxy.handler = dying
-        client = make_client(proxy.url, compat="opensearch", request_timeout=5)
-        try:
+        with engine_that_dies(engine_url, bulk_requests=40) as (proxy, dying, client):
             settings = settings_for(server.url, proxy.url, RUN, BULK_MAX_DOCS="10")
             interrupted = collect(settings, client, NOW)
             assert dying.dead
@@ -123,11 +133,8 @@ def test_engine_dying_between_the_bulk_chunks_of_one_day_leaves_that_day_unfinis
             assert partial, "the engine died between two days' writes; lower bulk_requests or BULK_MAX_DOCS"
             assert unfinished_complete_days(expected, midway) == []
 
-            proxy.handler = lambda request, forward: forward(request)
+            revive(proxy)
             run_until_clean(settings, client, NOW + dt.timedelta(hours=1))
-        finally:
-            client.close()
-            proxy.close()
         final = snapshot(es, RUN)
         assert partially_stored_days(expected, final) == []
         assert differences(expected, final) == []

@@ -466,7 +466,7 @@ def test_stats_count_requests_by_route(simulator: SimulatorServer) -> None:
     assert (stats["api_requests"], stats["downloads"], stats["total"]) == (4, 2, 6)
     assert simulator.stats() == stats
     reset = requests.post(simulator.url + "/_simulator/reset-stats", timeout=TIMEOUT)
-    assert reset.json() == {"requests": {}, "total": 0, "api_requests": 0, "downloads": 0}
+    assert reset.json() == {"requests": {}, "total": 0, "api_requests": 0, "downloads": 0, "primary_limit_refusals": 0}
 
 
 def test_control_changes_today_revision_and_faults_all_or_nothing(simulator: SimulatorServer) -> None:
