@@ -21,7 +21,7 @@ from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
 from copilot_usage.store.indices import Doc
 from copilot_usage.store.ingestion_log import IngestionLog, LogEntry
-from copilot_usage.store.writer import BulkWriter
+from copilot_usage.store.writer import BulkWriter, make_searchable
 
 KINDS = (
     "organization-1-day",
@@ -142,6 +142,7 @@ def import_files(
                 )
             )
         log.record_many(entries)
+    make_searchable(es, prefix)
     return result
 
 

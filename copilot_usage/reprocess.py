@@ -30,7 +30,7 @@ from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
 from copilot_usage.store.adoption import refresh_adoption
 from copilot_usage.store.cleanup import delete_stale
 from copilot_usage.store.indices import Doc
-from copilot_usage.store.writer import BulkWriter
+from copilot_usage.store.writer import BulkWriter, make_searchable
 
 COMMAND = "reprocess"
 MAX_ERRORS_KEPT = 50
@@ -148,6 +148,7 @@ def reprocess(
                     user_days.append(day)
         if user_days:
             result.adoption_documents += refresh_adoption(es, prefix, scope, user_days, ADOPTION_WINDOW_DAYS)
+    make_searchable(es, prefix)
     return result
 
 

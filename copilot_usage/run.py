@@ -57,7 +57,7 @@ from copilot_usage.store.errors import StoreError
 from copilot_usage.store.indices import Doc
 from copilot_usage.store.ingestion_log import IngestionLog, LogEntry
 from copilot_usage.store.templates import ensure_indices
-from copilot_usage.store.writer import BulkWriter
+from copilot_usage.store.writer import BulkWriter, make_searchable
 
 logger = logging.getLogger("copilot_usage.run")
 
@@ -518,8 +518,12 @@ def run(
             planned = (tasks or (lambda c, n: build_tasks(settings, c, n)))(collector, clock())
             summary.tasks_planned = len(planned)
             _execute(collector, planned, settings.max_concurrency, summary, on_task)
+            if summary.stopped != "store":
+                # Everything below, and every reader after the run, sees what this run acknowledged.
+                make_searchable(es, settings.index_prefix)
             if summary.stopped not in ("store", "auth"):
                 _refresh_adoption(collector, planned, summary)
+                make_searchable(es, settings.index_prefix, "user_adoption")
     except StoreError as exc:
         summary.stopped = "store"
         summary.add_error(f"Elasticsearch unavailable: {exc}")

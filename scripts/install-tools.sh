@@ -40,3 +40,33 @@ fi
 if command -v npm >/dev/null 2>&1 && [ ! -x .tools/node_modules/.bin/azurite-blob ]; then
   npm install --silent --no-audit --no-fund --prefix .tools azurite@3.37.0 >/dev/null
 fi
+
+# Real search engines for the tests (tests/engines/): Elasticsearch and OpenSearch nodes resolved from
+# their Maven manifests and a launcher compiled with javac. Re-resolved only when a manifest or launcher
+# changes (the stamp holds their checksum).
+install_engine() {
+  local kind=$1 src="tests/engines/$1" dest=".tools/engines/$1"
+  local sum
+  sum=$(cat "${src}/pom.xml" "${src}/src/TestNode.java" | sha256sum | cut -d' ' -f1)
+  if [ -f "${dest}/stamp" ] && [ "$(cat "${dest}/stamp")" = "${sum}" ]; then
+    return 0
+  fi
+  rm -rf "${dest}"
+  mkdir -p "${dest}/classes"
+  mvn -q -B -Dstyle.color=never -f "${src}/pom.xml" dependency:copy-dependencies -DoutputDirectory="$(pwd)/${dest}/lib" \
+    || { echo "install-tools: Maven could not resolve the ${kind} test node (${src}/pom.xml)" >&2; return 1; }
+  javac -nowarn -cp "${dest}/lib/*" -d "${dest}/classes" "${src}/src/TestNode.java" \
+    || { echo "install-tools: javac could not compile ${src}/src/TestNode.java" >&2; return 1; }
+  echo "${sum}" > "${dest}/stamp"
+}
+
+if command -v mvn >/dev/null 2>&1 && command -v javac >/dev/null 2>&1; then
+  for kind in elasticsearch opensearch; do
+    install_engine "${kind}" || [ "${CI:-}" != "true" ]
+  done
+elif [ "${CI:-}" = "true" ]; then
+  echo "install-tools: Java 17 and Maven are needed for the Elasticsearch and OpenSearch test nodes" >&2
+  exit 1
+else
+  echo "install-tools: no Java/Maven: tests fall back to the bundled engine (see README)" >&2
+fi

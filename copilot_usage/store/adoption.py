@@ -15,7 +15,7 @@ from typing import Any
 from copilot_usage.model import Scope
 from copilot_usage.shaping.adoption import score_window
 from copilot_usage.store.indices import DAY, SCOPE, SCOPE_TYPE, USER_ID, USER_LOGIN, Doc, index_by_key
-from copilot_usage.store.writer import BulkWriter
+from copilot_usage.store.writer import BulkWriter, make_searchable
 
 PAGE_SIZE = 1000
 
@@ -87,6 +87,8 @@ def _user_days(es: Any, prefix: str, scope: Scope, start: dt.date, end: dt.date)
 
 def refresh_adoption(es: Any, prefix: str, scope: Scope, touched: Iterable[dt.date], window_days: int) -> int:
     """Rewrite the adoption documents of every window containing a touched day; returns documents written."""
+    # The scores read the users days the caller has just written: make them searchable first.
+    make_searchable(es, prefix, "user_daily")
     latest = latest_user_day(es, prefix, scope)
     if latest is None:
         return 0
@@ -104,6 +106,7 @@ def refresh_adoption(es: Any, prefix: str, scope: Scope, touched: Iterable[dt.da
                     yield score_window(scope, window[0][USER_ID], window[-1].get(USER_LOGIN, ""), end, window)
 
     result = BulkWriter(es, prefix).write(docs())
+    make_searchable(es, prefix, "user_adoption")
     _drop_superseded_latest(es, prefix, scope, latest)
     return result.written
 

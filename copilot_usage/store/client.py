@@ -94,7 +94,9 @@ def make_client(
         return probe
     distribution, version = detected
     log.info("search engine at %s: %s %s", describe_url(target), distribution, version)
-    if distribution == "opensearch":
+    if distribution == "opensearch" or _major(version) < 8:
+        # Elasticsearch before 8 neither accepts the 8.x client's vendor media types nor sends the product
+        # header the client insists on: it needs the same plain-JSON node as OpenSearch.
         return probe
     probe.close()
     return Elasticsearch(target, **options)
@@ -148,6 +150,12 @@ def _client_options(
         # Allowed (a private network, a local demo) but worth a line in the log.
         log.warning("credentials for %s are sent without TLS (http://)", describe_url(url))
     return options
+
+
+def _major(version: str) -> int:
+    """The major version of a version number such as "7.10.2"; 8 (the client's own) when unreadable."""
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 8
 
 
 def _detect(probe: Elasticsearch, url: str) -> tuple[str, str] | None:

@@ -32,6 +32,7 @@ from copilot_usage.store.errors import (
     engine_address,
     error_from_api,
     short,
+    translated,
 )
 from copilot_usage.store.indices import Doc
 from copilot_usage.store.naming import check_prefix
@@ -271,3 +272,18 @@ def _outcome(item: _Item, entry: dict[str, Any], result: WriteResult) -> ItemErr
 def _reason(text: str) -> str:
     text = _VALUE_PREVIEW.sub("", text)
     return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 3] + "..."
+
+
+def make_searchable(es: Elasticsearch, prefix: str, index_key: str | None = None) -> None:
+    """Refresh this deployment's indices (or one of them) so searches see every acknowledged write.
+
+    Bulk requests do not refresh (that would cost a Lucene segment per request); instead each command
+    refreshes once when it has written, before anything reads back what it wrote (the adoption scores,
+    stale-document cleanup, status, report, the dashboards). Left alone, Elasticsearch makes writes
+    searchable on its 1 s refresh interval or, on a search-idle index, at the next search: timing, not a
+    guarantee, which is why reads after writes must not rely on it.
+    """
+    check_prefix(prefix)
+    target = f"{prefix}{index_key}" if index_key else f"{prefix}*"
+    with translated(es, f"refresh {target}"):
+        es.indices.refresh(index=target, ignore_unavailable=True, allow_no_indices=True)

@@ -41,8 +41,8 @@ PANELS = _all_panels()
 
 
 @pytest.fixture(scope="module")
-def loaded(osmem_server: Any) -> Iterator[Elasticsearch]:
-    clone = osmem_server.clone()
+def loaded(search_engine: Any) -> Iterator[Elasticsearch]:
+    clone = search_engine.space()
     es = make_client(str(clone.url), compat="auto")
     try:
         # The shown org's teams listing (a snapshot no panel charts) is forbidden, so the ingestion log holds

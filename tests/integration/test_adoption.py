@@ -52,10 +52,10 @@ def world() -> World:
 
 
 @pytest.fixture(scope="module")
-def engine(osmem_server: Any) -> Iterator[tuple[str, Elasticsearch]]:
+def engine(search_engine: Any) -> Iterator[tuple[str, Elasticsearch]]:
     """One engine for the module: a full collection takes seconds, and these tests only read (the one that
     rewrites user_adoption restores identical documents)."""
-    clone = osmem_server.clone()
+    clone = search_engine.space()
     client = make_client(str(clone.url), compat="auto")
     yield str(clone.url), client
     client.close()

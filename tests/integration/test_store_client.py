@@ -1,4 +1,4 @@
-"""The client factory against a real engine (osmem) and a loopback proxy in front of it."""
+"""The client factory against the run's real engine and a loopback proxy in front of it."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from copilot_usage.store.client import client_from_settings, make_client, normal
 from copilot_usage.store.compat import OpenSearchCompatNode, plain_media_type
 from copilot_usage.store.errors import StoreError, StoreUnavailable
 from tests.fixtures.engine import (
+    Engine,
     EngineProxy,
     Forward,
     ProxyRequest,
@@ -41,17 +42,23 @@ def test_plain_media_type_rewrites_vendor_types_only() -> None:
     assert plain_media_type("text/plain") == "text/plain"
 
 
-def test_auto_detects_opensearch_for_osmem(engine_url: str) -> None:
+def test_auto_detection_matches_the_engine(engine_url: str, search_engine: Engine) -> None:
+    """OpenSearch, osmem and Elasticsearch before 8 get the plain-JSON node; Elasticsearch 8 the client's own."""
     es = make_client(engine_url, compat="auto")
-    assert isinstance(node_of(es), OpenSearchCompatNode)
-    assert es.info()["version"]["distribution"] == "opensearch"
+    version = es.info()["version"]
+    plain_json = search_engine.kind != "elasticsearch" or int(search_engine.version.split(".")[0]) < 8
+    assert isinstance(node_of(es), OpenSearchCompatNode) is plain_json
+    expected = "elasticsearch" if search_engine.kind == "elasticsearch" else "opensearch"
+    assert version.get("distribution", "elasticsearch") == expected
+    if search_engine.real:
+        assert version["number"] == search_engine.version
 
 
 def test_compat_node_sends_plain_types_and_index_bulk_search_work(engine_proxy: EngineProxy) -> None:
     es = make_client(engine_proxy.url)
     assert len(engine_proxy.seen("/", "GET")) == 1  # the single detection request
     es.index(index="things", id="1", document={"n": 1})
-    es.bulk(operations=[{"index": {"_index": "things", "_id": "2"}}, {"n": 2}])
+    es.bulk(operations=[{"index": {"_index": "things", "_id": "2"}}, {"n": 2}], refresh=True)
     hits = es.search(index="things", query={"range": {"n": {"gte": 1}}})["hits"]["hits"]
     assert sorted(h["_id"] for h in hits) == ["1", "2"]
 

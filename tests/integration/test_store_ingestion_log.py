@@ -108,9 +108,10 @@ def test_malformed_entries_are_set_aside(es: Elasticsearch, log: IngestionLog, p
     index = INGESTION_LOG.name(prefix)
     es.index(index=index, id="junk-1", document={"scope_type": "organization", "scope": "octo-org",
                                                   "report": "users", "day": "2026-02-27", "status": "bogus",
-                                                  "fetched_at": "2026-03-01T00:00:00Z"})
+                                                  "fetched_at": "2026-03-01T00:00:00Z"}, refresh=True)
     es.index(index=index, id="junk-2", document={"scope_type": "organization", "scope": "octo-org",
-                                                  "report": "repos", "day": "2026-02-27", "status": "complete"})
+                                                  "report": "repos", "day": "2026-02-27", "status": "complete"},
+             refresh=True)
     loaded = log.load(ORG)
     assert set(loaded) == {("aggregate", DAY)}
     assert log.last_load_skipped == 2

@@ -11,7 +11,7 @@ from copilot_usage.store.client import make_client
 from copilot_usage.store.indices import DATE, KEYWORD, LONG, TEXT, IndexDef, all_indices
 from copilot_usage.store.mapping_diff import diff_mappings
 from copilot_usage.store.templates import TEMPLATE_PRIORITY, definition_hash, ensure_indices
-from tests.fixtures.engine import EngineProxy
+from tests.fixtures.engine import EngineProxy, stored_count
 
 V1 = IndexDef(
     key="gadgets",
@@ -101,7 +101,7 @@ def test_additive_change_is_applied_in_place_and_reported(es: Elasticsearch, pre
     added = "label, label.raw, owner.login, owner.since"
     assert report.changes == [f"{name}: template updated, index updated (added {added})"]
     assert live_mapping(es, name) == V2.mappings()
-    assert es.count(index=name)["count"] == 1  # in place: the data stayed
+    assert stored_count(es, name) == 1  # in place: the data stayed
 
     es.index(index=name, id="new", document={"name": "b", "label": "hello", "owner": {"login": "octocat"}},
              refresh=True)

@@ -22,6 +22,7 @@ from tests.fixtures.engine import (
     ProxyRequest,
     ProxyResponse,
     closed_port_url,
+    stored_count,
 )
 
 WIDGETS = IndexDef(
@@ -66,7 +67,7 @@ def test_chunks_respect_max_docs(proxied: Elasticsearch, engine_proxy: EnginePro
     assert (result.written, result.created, result.updated, result.errors) == (2500, 2500, 0, [])
     assert result.per_index == {WIDGETS.name(prefix): 2500}
     assert result.requests == 5
-    assert proxied.count(index=WIDGETS.name(prefix))["count"] == 2500
+    assert stored_count(proxied, WIDGETS.name(prefix)) == 2500
 
 
 def test_chunks_respect_max_bytes(proxied: Elasticsearch, engine_proxy: EngineProxy, prefix: str) -> None:
@@ -81,7 +82,7 @@ def test_chunks_respect_max_bytes(proxied: Elasticsearch, engine_proxy: EnginePr
         assert len(body) + len(first_doc) > max_bytes
     assert sum(docs_in(b) for b in bodies) == 2500
     assert result.written == 2500
-    assert proxied.count(index=WIDGETS.name(prefix))["count"] == 2500
+    assert stored_count(proxied, WIDGETS.name(prefix)) == 2500
 
 
 def test_write_streams_one_chunk_at_a_time(proxied: Elasticsearch, engine_proxy: EngineProxy, prefix: str) -> None:
@@ -111,7 +112,7 @@ def test_rewriting_the_same_ids_is_idempotent(es: Elasticsearch, prefix: str) ->
     second = writer.write(widget(n) for n in range(300))
     assert (first.created, first.updated) == (300, 0)
     assert (second.written, second.created, second.updated) == (300, 0, 300)
-    assert es.count(index=WIDGETS.name(prefix))["count"] == 300
+    assert stored_count(es, WIDGETS.name(prefix)) == 300
     merged = first.merge(second)
     assert (merged.written, merged.per_index) == (600, {WIDGETS.name(prefix): 600})
 
@@ -132,7 +133,7 @@ def test_mapping_conflict_is_an_item_error_and_the_rest_land(es: Elasticsearch, 
     assert len(error.reason) <= REASON_LIMIT
     assert result.failed_ids() == {bad.id}
     assert not result.ok
-    assert es.count(index=WIDGETS.name(prefix))["count"] == 10
+    assert stored_count(es, WIDGETS.name(prefix)) == 10
 
 
 def test_unencodable_record_is_set_aside(es: Elasticsearch, prefix: str) -> None:
@@ -144,7 +145,7 @@ def test_unencodable_record_is_set_aside(es: Elasticsearch, prefix: str) -> None
     assert sorted((e.doc_id, e.status, e.type) for e in result.errors) == sorted(
         [(nan.id, 0, "serialization_error"), (odd.id, 0, "serialization_error")])
     assert all("object at 0x" not in e.reason for e in result.errors)
-    assert es.count(index=WIDGETS.name(prefix))["count"] == 2
+    assert stored_count(es, WIDGETS.name(prefix)) == 2
 
 
 def reject_item(position: int, times: int) -> tuple[list[int], Handler]:
@@ -183,7 +184,7 @@ def test_busy_item_is_retried_alone(proxied: Elasticsearch, engine_proxy: Engine
     assert json.loads(bulk_bodies(engine_proxy)[1].splitlines()[0])["index"]["_id"] == docs[3].id
     assert sleeps == [1.0]
     assert (result.written, result.created, result.retried, result.errors) == (10, 10, 1, [])
-    assert proxied.count(index=WIDGETS.name(prefix))["count"] == 10
+    assert stored_count(proxied, WIDGETS.name(prefix)) == 10
 
 
 def test_item_busy_every_time_becomes_an_error(proxied: Elasticsearch, engine_proxy: EngineProxy, prefix: str) -> None:
@@ -196,7 +197,7 @@ def test_item_busy_every_time_becomes_an_error(proxied: Elasticsearch, engine_pr
     assert result.written == 3
     (error,) = result.errors
     assert (error.doc_id, error.status, error.type) == (docs[0].id, 429, "es_rejected_execution_exception")
-    assert proxied.count(index=WIDGETS.name(prefix))["count"] == 3
+    assert stored_count(proxied, WIDGETS.name(prefix)) == 3
 
 
 def test_whole_request_busy_is_retried_with_backoff(proxied: Elasticsearch, engine_proxy: EngineProxy,
@@ -254,7 +255,7 @@ def test_outage_mid_write_keeps_what_was_acknowledged(proxied: Elasticsearch, en
         BulkWriter(proxied, prefix, max_docs=100).write(widget(n) for n in range(300))
     assert down.value.partial is not None
     assert down.value.partial.written == 100
-    assert proxied.count(index=WIDGETS.name(prefix))["count"] == 100
+    assert stored_count(proxied, WIDGETS.name(prefix)) == 100
 
 
 def test_refused_request_is_a_store_error(proxied: Elasticsearch, engine_proxy: EngineProxy, prefix: str) -> None:

@@ -17,8 +17,8 @@ from tests.reliability.harness import Snapshot, harness_world, reference
 
 
 @pytest.fixture(scope="module")
-def expected(osmem_server: Any) -> Iterator[Snapshot]:
-    clone = osmem_server.clone()
+def expected(search_engine: Any) -> Iterator[Snapshot]:
+    clone = search_engine.space()
     client = make_client(str(clone.url), compat="auto")
     try:
         with SimulatorServer(harness_world()) as server:
