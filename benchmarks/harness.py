@@ -1,4 +1,4 @@
-"""The real parts a benchmark runs against: the simulator, the bundled engine, the collector as a process.
+"""The real parts a benchmark runs against: the simulator, the engine, the collector as a process.
 
 The collector runs as a child process so its own peak RSS can be read (os.wait4 gives that one child's
 rusage, unlike RUSAGE_CHILDREN which is the maximum over every child ever waited for).
@@ -10,8 +10,10 @@ import contextlib
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -54,38 +56,77 @@ def engine_peak_rss_mb(engine_url: str) -> float | None:
     return None
 
 
+# Which engine the scenarios run against (`run.py --engine`): a real Elasticsearch node by default, the
+# same one the tests use (tests/engines/), with a larger heap; or osmem-server, the bundled in-memory one.
+ENGINE = "elasticsearch"
+ENGINE_HEAP = os.environ.get("BENCH_ENGINE_HEAP", "4g")
+ENGINE_INFO: dict[str, str] = {}
+
+
+@contextmanager
+def _engine() -> Iterator[tuple[str, _MemoryGuard | None]]:
+    if ENGINE == "osmem":
+        from osmem_server import OsmemServer
+
+        server = OsmemServer.start(japanese=False)
+        ENGINE_PIDS[server.url] = server.pid
+        ENGINE_INFO.update(kind="osmem-server", version=_version("osmem-server"))
+        guard = _MemoryGuard(server)
+        try:
+            yield server.url, guard
+        finally:
+            guard.stop()
+            server.close()
+        return
+    from tests.engines.nodes import JavaNode
+
+    data = Path(tempfile.mkdtemp(prefix=f"bench-{ENGINE}-"))
+    node = JavaNode(ENGINE, data, heap=ENGINE_HEAP).start()
+    assert node.info is not None
+    assert node.pid is not None
+    ENGINE_PIDS[node.url] = node.pid
+    ENGINE_INFO.update(kind=ENGINE, version=node.info.version, heap=ENGINE_HEAP)
+    try:
+        yield node.url, None
+    finally:
+        node.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def _version(package: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
 @contextmanager
 def endpoints(config: SimConfig, latency_ms: float = 0.0, *, clock: Callable[[], float] = time.time,
               faults: Faults | None = None) -> Iterator[tuple[SimulatorServer, str]]:
-    """The simulator (threads in this process) and osmem-server (its own process), both on 127.0.0.1."""
-    from osmem_server import OsmemServer
-
-    engine = OsmemServer.start(japanese=False)
-    ENGINE_PIDS[engine.url] = engine.pid
-    guard = _MemoryGuard(engine)
-    try:
+    """The simulator (threads in this process) and the engine (its own process), both on 127.0.0.1."""
+    with _engine() as (engine_url, guard):
         faults = faults if faults is not None else Faults(latency_ms=latency_ms)
         with SimulatorServer(World(config), faults=faults, clock=clock) as github:
-            yield github, engine.url
-    finally:
-        guard.stop()
-        engine.close()
-    if guard.tripped_mb:
+            yield github, engine_url
+    if guard is not None and guard.tripped_mb:
         raise RuntimeError(f"the engine was stopped at {guard.tripped_mb:,.0f} MB resident, over the guard of "
                            f"{guard.limit_mb:,.0f} MB: make the scenario smaller")
 
 
 @contextmanager
 def engine_only() -> Iterator[str]:
-    """A fresh osmem-server alone (for measuring the engine without a collection in it)."""
-    from osmem_server import OsmemServer
+    """A fresh engine alone (for measuring the engine without a collection in it)."""
+    with _engine() as (engine_url, _guard):
+        yield engine_url
 
-    engine = OsmemServer.start(japanese=False)
-    ENGINE_PIDS[engine.url] = engine.pid
-    try:
-        yield engine.url
-    finally:
-        engine.close()
+
+def store_bytes(es: Elasticsearch, prefix: str = PREFIX) -> int:
+    """Primary store size of every index under `prefix`, after a flush (what the data takes on disk)."""
+    es.indices.flush(index=f"{prefix}*")
+    stats = es.indices.stats(index=f"{prefix}*", metric="store")
+    return int(stats["_all"]["primaries"]["store"]["size_in_bytes"])
 
 
 class _MemoryGuard:
@@ -239,3 +280,61 @@ def count_docs(es: Elasticsearch, prefix: str = PREFIX) -> dict[str, int]:
 def data_docs(counts: Mapping[str, int]) -> int:
     """Documents of the product's data indices (the ingestion log is bookkeeping)."""
     return sum(n for key, n in counts.items() if key != INGESTION_LOG.key)
+
+
+def panel_latency(es: Elasticsearch, prefix: str, scope: str, time_from: int, time_to: int,
+                  repeats: int = 5) -> dict[str, Any]:
+    """Every panel and alert query of both dashboards, translated as the dashboard tests do, timed on the
+    engine: p50/p95 per panel over `repeats` rounds (the engine's own `took` and the client's wall time),
+    and the five slowest. A panel with several targets counts as the sum of its targets, as Grafana sends
+    them in one _msearch and waits for all."""
+    from dashboards.alerts import es_model, rules
+    from dashboards.inspect import index_of, panels
+    from dashboards.registry import rendered
+    from dashboards.translate import search_body
+
+    values = {"scope": json.dumps(scope)}
+    queries: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = []
+    for name, text in rendered().items():
+        for panel in panels(json.loads(text)):
+            targets = [(index_of(t["datasource"]).name(prefix), search_body(t, time_from, time_to, values))
+                       for t in panel.get("targets", [])]
+            if targets:
+                queries.append((f"{name.removesuffix('.json')}: {panel['title']}", targets))
+    for rule in rules():
+        model = es_model(rule)
+        start = time_to - rule.window_seconds * 1000
+        queries.append((f"alert: {rule.uid}", [(rule.query.index.name(prefix),
+                                                  search_body(model, start, time_to, values))]))
+    es.indices.refresh(index=f"{prefix}*")
+    timings: dict[str, list[float]] = {name: [] for name, _ in queries}
+    took: dict[str, list[int]] = {name: [] for name, _ in queries}
+    for _name, targets in queries:  # one warm-up round: the first search of a shard loads its structures
+        for index, body in targets:
+            es.search(index=index, **body)
+    for _ in range(repeats):
+        for name, targets in queries:
+            started = time.perf_counter()
+            engine_ms = 0
+            for index, body in targets:
+                engine_ms += int(es.search(index=index, **body)["took"])
+            timings[name].append((time.perf_counter() - started) * 1000)
+            took[name].append(engine_ms)
+    rows = {name: {"p50_ms": round(_quantile(ms, 0.5), 1), "p95_ms": round(_quantile(ms, 0.95), 1),
+                   "engine_took_p50_ms": round(_quantile([float(t) for t in took[name]], 0.5), 1)}
+            for name, ms in timings.items()}
+    slowest = sorted(rows.items(), key=lambda item: -item[1]["p95_ms"])[:5]
+    return {"queries": len(rows), "repeats": repeats, "per_panel": rows,
+            "slowest": [{"panel": n, **r} for n, r in slowest],
+            "worst_p95_ms": max(r["p95_ms"] for r in rows.values()),
+            "median_p95_ms": round(_quantile([r["p95_ms"] for r in rows.values()], 0.5), 1)}
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

@@ -13,13 +13,25 @@ INGESTION_BAR = 5000  # documents per second, issue 9
 ONE_AT_A_TIME_REFERENCE = 400
 
 
-def result_name(scenario: str, quick: bool) -> str:
-    return f"{scenario}{'-quick' if quick else ''}.json"
+def engine_of(result: dict[str, Any]) -> dict[str, str]:
+    """The engine a result was measured on; results from before engines were a choice ran on osmem-server."""
+    return result.get("engine") or {"kind": "osmem-server", "version": str(result["machine"].get("osmem_server"))}
+
+
+def engine_label(result: dict[str, Any]) -> str:
+    engine = engine_of(result)
+    names = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch", "osmem-server": "osmem-server"}
+    return f"{names.get(engine['kind'], engine['kind'])} {engine.get('version', '')}".strip()
+
+
+def result_name(scenario: str, quick: bool, engine: str = "osmem-server") -> str:
+    suffix = "" if engine in ("osmem", "osmem-server") else f"-{engine}"
+    return f"{scenario}{'-quick' if quick else ''}{suffix}.json"
 
 
 def save(result: dict[str, Any], directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / result_name(result["scenario"], result["quick"])
+    path = directory / result_name(result["scenario"], result["quick"], engine_of(result)["kind"])
     path.write_text(json.dumps(result, indent=2, sort_keys=True, default=str) + "\n")
     return path
 
@@ -28,7 +40,9 @@ def load_all(directory: Path, order: list[str]) -> list[dict[str, Any]]:
     """Every saved result, in scenario `order`, full runs before their --quick variants."""
     found = [json.loads(p.read_text()) for p in directory.glob("*.json")]
     rank = {name: i for i, name in enumerate(order)}
-    return sorted(found, key=lambda r: (rank.get(r["scenario"], len(rank)), r["quick"]))
+    # Real engines first within a scenario: they are the figures that describe a deployment.
+    return sorted(found, key=lambda r: (rank.get(r["scenario"], len(rank)), r["quick"],
+                                        engine_of(r)["kind"] == "osmem-server"))
 
 
 def _fmt(value: Any) -> str:
@@ -94,7 +108,7 @@ def _shaping_verdict(result: dict[str, Any]) -> str:
 
 
 def _section(result: dict[str, Any]) -> list[str]:
-    name = result["scenario"] + (" (--quick)" if result["quick"] else "")
+    name = result["scenario"] + (" (--quick)" if result["quick"] else "") + " on " + engine_label(result)
     lines = [f"### {name}", "", f"Command: `{result['command']}` — measured {result['finished_at']}, "
              f"{result['elapsed_seconds']} s; load average before {result['machine']['load_average']}.", "",
              "Configuration: `" + json.dumps(result["config"], sort_keys=True) + "`", ""]
@@ -107,12 +121,22 @@ def _section(result: dict[str, Any]) -> list[str]:
         lines += _table(["hour after backfill", "wall s", "API requests", "downloads", "documents written"],
                         [[r["hour"], r["wall_seconds"], r["github_api_requests"], r["downloads"],
                           r["documents_written"]] for r in result["hourly_runs"]])
-    elif kind in ("year-backfill", "large"):
+    elif kind in ("year-backfill", "large", "large-full"):
         lines += _table(RUN_HEADER, [_run_rows("collector process", result["run"])])
         engine_rss = result["run"].get("engine_peak_rss_mb")
-        if engine_rss:
+        if engine_rss and engine_of(result)["kind"] == "osmem-server":
             lines += ["", f"The engine's own peak memory (osmem-server keeps every document in RAM): "
                       f"{engine_rss:,.0f} MB for {result['run']['documents_in_store']:,} documents."]
+        elif engine_rss:
+            lines += ["", f"The engine's process peaked at {engine_rss:,.0f} MB resident (JVM heap "
+                      f"{engine_of(result).get('heap', '?')}) for {result['run']['documents_in_store']:,} documents."]
+        lines += _disk_and_latency(result)
+        if kind == "large-full":
+            c = result["concurrency"]
+            lines += ["", f"Hourly runs a personal access token needs for this backfill (5,000 requests an hour, "
+                      f"reserve 100): {result['hourly_pat_runs_needed']}. MAX_CONCURRENCY "
+                      f"{c['max_concurrency_setting']}; requests in flight on average at least "
+                      f"{c['average_in_flight_at_least']}."]
         if kind == "large":
             c = result["concurrency"]
             lines += ["", f"Concurrency: MAX_CONCURRENCY {c['max_concurrency_setting']} (default); requests in "
@@ -155,6 +179,24 @@ def _section(result: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _disk_and_latency(result: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    disk = result.get("disk")
+    if disk:
+        per = f", {disk['bytes_per_user_day']:,} bytes per user-day" if disk.get("bytes_per_user_day") else ""
+        lines += ["", f"Size on disk (`_stats/store`, primaries, after a flush): {disk['store_mb']:,} MB for "
+                  f"{disk['documents']:,} documents{per} ({disk['user_daily_documents']:,} user-days)."]
+    latency = result.get("panel_latency")
+    if latency:
+        lines += ["", f"Dashboard query latency: {latency['queries']} panel and alert queries of both dashboards "
+                  f"over the last 365 days, {latency['repeats']} rounds after a warm-up; median panel p95 "
+                  f"{latency['median_p95_ms']} ms, worst p95 {latency['worst_p95_ms']} ms. The five slowest:", ""]
+        lines += _table(["panel", "p50 ms", "p95 ms", "engine took p50 ms"],
+                        [[row["panel"], row["p50_ms"], row["p95_ms"], row["engine_took_p50_ms"]]
+                         for row in latency["slowest"]])
+    return lines
+
+
 def markdown(results: list[dict[str, Any]], notes: str) -> str:
     """The whole docs/benchmarks.md (pure): machine, then one section per scenario result."""
     machines = {json.dumps({k: v for k, v in r["machine"].items() if k != "load_average"}, sort_keys=True)
@@ -168,8 +210,9 @@ def markdown(results: list[dict[str, Any]], notes: str) -> str:
                   f"- Python {m['python']}, osmem-server {m['osmem_server']}, elasticsearch client "
                   f"{m['elasticsearch_client']}"]
     lines += ["", notes.strip(), "", "## Targets at a glance", ""]
-    lines += _table(["scenario", "target", "bar", "measured", "result"],
-                    [[r["scenario"] + (" --quick" if r["quick"] else ""), t["name"], t["target"], t["measured"],
+    lines += _table(["scenario", "engine", "target", "bar", "measured", "result"],
+                    [[r["scenario"] + (" --quick" if r["quick"] else ""), engine_label(r), t["name"], t["target"],
+                      t["measured"],
                       "met" if t["met"] else f"**missed** (×{t['missed_by_factor']})"]
                      for r in results for t in r["targets"]])
     lines += ["", "## Results", ""]

@@ -38,6 +38,23 @@ class StoreUnavailable(StoreError):
         self.partial = partial
 
 
+class StoreBlocked(StoreError):
+    """The engine has put a write block on an index (a cluster block): no write can succeed until it is
+    lifted, so the run stops instead of retrying every remaining day against it."""
+
+
+BLOCK_ERROR = "cluster_block_exception"
+
+
+def blocked_message(where: str, reason: str) -> str:
+    return (
+        f"the search engine at {where} refuses writes: {reason} Elasticsearch sets a read-only-allow-delete "
+        "block when a data disk passes the flood-stage watermark; free disk space (Elasticsearch 7.4 and later "
+        "lift the block once usage falls below the high watermark) or remove it with PUT <index>/_settings "
+        '{"index.blocks.read_only_allow_delete": null}. Days not written stay pending for the next run.'
+    )
+
+
 def describe_url(url: str) -> str:
     """scheme://host:port/path of `url`, without user info or query string: safe for messages."""
     parts = urlsplit(url)
@@ -61,6 +78,8 @@ def engine_address(es: Elasticsearch) -> str:
 def error_from_api(e: ApiError, where: str, what: str) -> StoreError:
     """A StoreError for an HTTP error answer; only the status and the engine's error type are kept."""
     status = e.meta.status if e.meta is not None else 0
+    if e.error == BLOCK_ERROR:
+        return StoreBlocked(blocked_message(where, _block_reason(e)))
     if status in (401, 403):
         return StoreError(
             f"the search engine at {where} refused {what} ({status} {e.message}); check "
@@ -94,3 +113,10 @@ def short(e: BaseException, limit: int = 200) -> str:
     """Exception class and message, cut to `limit` characters."""
     text = f"{type(e).__name__}: {e}"
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _block_reason(e: ApiError) -> str:
+    info = e.info if isinstance(e.info, dict) else {}
+    error = info.get("error") if isinstance(info.get("error"), dict) else {}
+    reason = str(error.get("reason") or e.message)
+    return reason if len(reason) <= 300 else reason[:297] + "..."

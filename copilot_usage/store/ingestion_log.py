@@ -144,15 +144,18 @@ class IngestionLog:
     def __init__(self, es: Elasticsearch, prefix: str, *, sleep: Callable[[float], None] = time.sleep):
         self._es = es
         self.index = INGESTION_LOG.name(check_prefix(prefix))
-        # wait_for: a later load in this process (the next scope, the next run) must see these entries
-        # on a real Elasticsearch, where writes become searchable only after a refresh.
-        self._writer = BulkWriter(es, prefix, refresh="wait_for", sleep=sleep)
+        # No refresh per write: `load` refreshes the log before reading it, so a later load (the next
+        # scope, the next run, a run after a crash) sees every acknowledged entry. `refresh=wait_for` did
+        # that too, but hangs for good on an index whose periodic refresh is off (refresh_interval -1,
+        # the usual setting during a large backfill).
+        self._writer = BulkWriter(es, prefix, sleep=sleep)
         self.last_load_skipped = 0  # malformed entries set aside by the last load
 
     def load(self, scope: Scope) -> dict[tuple[str, dt.date], LogEntry]:
         """Every entry of `scope`, keyed by (report, day). A missing index means no entries yet."""
         entries: dict[tuple[str, dt.date], LogEntry] = {}
         skipped = 0
+        self.refresh()
         query = {"bool": {"filter": [{"term": {SCOPE_TYPE: scope.type.value}}, {"term": {SCOPE: scope.slug}}]}}
         for source in self._scan(query):
             try:
@@ -164,6 +167,11 @@ class IngestionLog:
             entries[entry.key] = entry
         self.last_load_skipped = skipped
         return entries
+
+    def refresh(self) -> None:
+        """Make every acknowledged entry searchable (a missing index is fine: nothing logged yet)."""
+        with translated(self._es, f"refresh {self.index}"):
+            self._es.indices.refresh(index=self.index, ignore_unavailable=True, allow_no_indices=True)
 
     def record(self, entry: LogEntry) -> LogEntry:
         """Store `entry` as the latest attempt for its day; returns what was stored."""

@@ -26,9 +26,12 @@ from elasticsearch import ApiError, Elasticsearch
 
 from copilot_usage.settings import BULK_MAX_DOCS_DEFAULT
 from copilot_usage.store.errors import (
+    BLOCK_ERROR,
     UNAVAILABLE_STATUSES,
+    StoreBlocked,
     StoreError,
     StoreUnavailable,
+    blocked_message,
     engine_address,
     error_from_api,
     short,
@@ -174,7 +177,7 @@ class BulkWriter:
                 continue
             busy: list[tuple[_Item, ItemError]] = []
             for item, entry in zip(pending, answer, strict=True):
-                outcome = _outcome(item, entry, result)
+                outcome = _outcome(item, entry, result, engine_address(self._es))
                 if outcome is not None:
                     busy.append((item, outcome))
             if not busy:
@@ -237,7 +240,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot encode a value of type {type(value).__name__} as JSON")
 
 
-def _outcome(item: _Item, entry: dict[str, Any], result: WriteResult) -> ItemError | None:
+def _outcome(item: _Item, entry: dict[str, Any], result: WriteResult, where: str) -> ItemError | None:
     """Count one item's answer; return its error if it is worth sending again."""
     op = next(iter(entry.values()), {}) if isinstance(entry, dict) else {}
     index = str(op.get("_index") or item.index)
@@ -263,6 +266,9 @@ def _outcome(item: _Item, entry: dict[str, Any], result: WriteResult) -> ItemErr
         type=str(error.get("type") or "unknown"),
         reason=_reason(str(error.get("reason") or "")),
     )
+    if failure.type == BLOCK_ERROR:
+        # Answered with 429 by Elasticsearch, but not busy: a block stays until someone lifts it.
+        raise StoreBlocked(blocked_message(where, failure.reason))
     if status == 429 or status >= 500 or failure.type in _BUSY_TYPES:
         return failure
     result.errors.append(failure)
