@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from elasticsearch import Elasticsearch, NotFoundError
+from elasticsearch import AuthorizationException, Elasticsearch, NotFoundError
 
 from copilot_usage.model import Scope
 from copilot_usage.store.errors import StoreError, translated
@@ -241,6 +241,17 @@ class IngestionLog:
             after = hits[-1]["sort"]
 
 
+def _refresh_if_allowed(es: Elasticsearch, index: str) -> None:
+    """Refresh the log before a status read, so entries written moments ago (by a run still going, or one
+    that died before its closing refresh) are counted. A read-only user may not refresh: it then reads
+    what the engine's own refresh has made visible, at most a second old on a default index."""
+    with translated(es, f"refresh {index}"):
+        try:
+            es.indices.refresh(index=index, ignore_unavailable=True, allow_no_indices=True)
+        except AuthorizationException:
+            log.debug("not allowed to refresh %s; reading what is already searchable", index)
+
+
 def freshness(es: Elasticsearch, prefix: str) -> list[dict[str, Any]]:
     """Per (scope_type, scope, report): last complete day, entries per status, latest error.
 
@@ -249,6 +260,7 @@ def freshness(es: Elasticsearch, prefix: str) -> list[dict[str, Any]]:
     empty, failed), total, last_fetched_at, latest_error, latest_error_day.
     """
     index = INGESTION_LOG.name(check_prefix(prefix))
+    _refresh_if_allowed(es, index)
     rows: list[dict[str, Any]] = []
     after: dict[str, Any] | None = None
     while True:

@@ -76,6 +76,7 @@ def private_node(search_engine: Engine, tmp_path: Path) -> Iterator[JavaNode]:
     node.stop()
 
 
+@pytest.mark.timeout(900)  # two node starts and three collections: minutes on a busy 2-core machine
 def test_engine_killed_mid_day_restarts_on_its_data_and_the_next_run_converges(private_node, expected):
     """SIGKILL between the bulk requests of one day (BULK_MAX_DOCS=10 spreads a day over many), then a
     restart on the same data directory: what the engine acknowledged survived (its translog), no day is
