@@ -12,24 +12,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from copilot_usage.model import Report
 from copilot_usage.store import indices as ix
 from dashboards.build import datasource_uid, target, to_json
 from dashboards.panels import DAILY
-from dashboards.spec import Metric, PanelSpec
+from dashboards.spec import Bucket, Metric, PanelSpec
 
 FOLDER = "Copilot Usage"
 GROUP = "copilot-usage"
 EVALUATE_EVERY = "1h"
 EXPRESSIONS = "__expr__"  # Grafana's built-in datasource for reduce/threshold expressions
 
-STALE_AFTER_DAYS = 3  # no complete day newer than this many days -> data stale
-FAILURE_WINDOW_HOURS = 24
+STALE_AFTER_DAYS = 3  # no complete report day newer than this many days -> data stale
+STALE_WINDOW_DAYS = STALE_AFTER_DAYS + 1  # days of `day` the rule reads: today and the three before
+FAILURE_WINDOW_HOURS = 24  # failures whose fetched_at is this recent
+FAILURE_DAY_WINDOW_DAYS = 7  # ... for report days this far back (the late window, plus margin)
 SEAT_INACTIVE_DAYS = 28  # N: a seat counts as inactive after N days without activity
 SEAT_INACTIVE_THRESHOLD = 10  # alert when more seats than this are inactive beyond N days
 
 LABEL = ("product", "copilot-usage")  # on every rule; the optional policy routes on it
 WEBHOOK_ENV = "ALERT_WEBHOOK_URL"
 WEBHOOK_CONTACT_POINT = "copilot-usage-webhook"
+# The daily reports (model.Report), not the seat and team snapshots the collector also logs every day.
+REPORT_KINDS = tuple(r.value for r in Report)
+# One series per scope: an organization and an enterprise with the same slug stay apart.
+PER_SCOPE = (Bucket("3", "terms", ix.SCOPE_TYPE, 10), Bucket("4", "terms", ix.SCOPE, 500))
 
 
 @dataclass(frozen=True)
@@ -43,46 +50,46 @@ class Rule:
     comparison: str  # gt | lt
     threshold: float
     no_data: str  # NoData | Alerting | OK
-    time_field: str = ix.DAY
 
 
 def _count(index: ix.IndexDef, query: str) -> PanelSpec:
-    return PanelSpec("alert", "alert query", index, "timeseries", (Metric("1", "count"),), (DAILY,), query=query,
-                     variables=())
+    return PanelSpec("alert", "alert query", index, "timeseries", (Metric("1", "count", label="Documents"),),
+                     (*PER_SCOPE, DAILY), query=query, variables=())
 
 
 def rules() -> list[Rule]:
+    kinds = " OR ".join(f'"{k}"' for k in REPORT_KINDS)
     return [
         Rule(
             "copilot-data-stale", "Copilot usage data is stale",
-            f"No report day newer than {STALE_AFTER_DAYS} days is complete in the ingestion log: the collector "
-            "is not running or GitHub is late.",
-            _count(ix.INGESTION_LOG, f"{ix.STATUS}:{ix.STATUS_COMPLETE}"),
-            STALE_AFTER_DAYS * 86400, "sum", "lt", 1, "Alerting",
+            f"A scope has no report day ({', '.join(REPORT_KINDS)}) newer than {STALE_AFTER_DAYS} days complete in "
+            "the ingestion log: the collector is not running or GitHub is late. One alert per scope.",
+            _count(ix.INGESTION_LOG, f"{ix.STATUS}:{ix.STATUS_COMPLETE} AND {ix.REPORT}:({kinds})"),
+            STALE_WINDOW_DAYS * 86400, "sum", "lt", 1, "Alerting",
         ),
         Rule(
             "copilot-ingestion-failures", "Copilot usage ingestion failures",
-            f"Report days failed in the last {FAILURE_WINDOW_HOURS} h (ingestion_log status failed; see the Data "
-            "Freshness row for scope, report and error).",
-            _count(ix.INGESTION_LOG, f"{ix.STATUS}:{ix.STATUS_FAILED}"),
-            FAILURE_WINDOW_HOURS * 3600, "sum", "gt", 0, "OK", time_field=ix.FETCHED_AT,
+            f"Report days of the last {FAILURE_DAY_WINDOW_DAYS} days that failed in a fetch of the last "
+            f"{FAILURE_WINDOW_HOURS} h (ingestion_log status failed, fetched_at within {FAILURE_WINDOW_HOURS} h; "
+            "see the Data Freshness row for the report and error). One alert per scope.",
+            _count(ix.INGESTION_LOG, f"{ix.STATUS}:{ix.STATUS_FAILED} AND "
+                   f"{ix.FETCHED_AT}:[now-{FAILURE_WINDOW_HOURS}h TO now]"),
+            FAILURE_DAY_WINDOW_DAYS * 86400, "sum", "gt", 0, "OK",
         ),
         Rule(
             "copilot-seats-inactive", "Copilot seats inactive",
-            f"More than {SEAT_INACTIVE_THRESHOLD} assigned seats have had no activity for {SEAT_INACTIVE_DAYS} "
-            "days or more (latest seat snapshot).",
-            _count(ix.SEATS, f"{ix.DAYS_SINCE_LAST_ACTIVITY}:>={SEAT_INACTIVE_DAYS} AND {ix.UNASSIGNED}:false"),
-            2 * 86400, "max", "gt", SEAT_INACTIVE_THRESHOLD, "OK",
+            f"More than {SEAT_INACTIVE_THRESHOLD} assigned seats are never used or idle {SEAT_INACTIVE_DAYS} days "
+            "or more (counted seats of the latest seat snapshot, inactive_28d). One alert per scope.",
+            _count(ix.SEATS, f"{ix.COUNTED}:true AND {ix.UNASSIGNED}:false AND {ix.INACTIVE_28D}:true"),
+            86400, "max", "gt", SEAT_INACTIVE_THRESHOLD, "OK",
         ),
     ]
 
 
 def es_model(rule: Rule) -> dict[str, Any]:
-    model = to_json(target(rule.query))
-    model["timeField"] = rule.time_field
-    if rule.time_field != ix.DAY:
-        model["bucketAggs"][0]["field"] = rule.time_field
-    return model
+    # No timeField: Grafana filters every query's range on the data source's time field (`day`), whatever the
+    # query says (parse_query.go ignores it), so a condition on another time field goes into the query.
+    return to_json(target(rule.query))
 
 
 def _rule(rule: Rule) -> dict[str, Any]:

@@ -10,9 +10,12 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.common import LegendDisplayMode, LegendPlacement, SortOrder, TooltipDisplayMode
 from grafana_foundation_sdk.models.dashboard import (
     DataSourceRef,
+    DataTransformerConfig,
+    DynamicConfigValue,
     FieldColorModeId,
     Threshold,
     ThresholdsMode,
+    VariableOption,
     VariableRefresh,
     VariableSort,
 )
@@ -20,9 +23,11 @@ from grafana_foundation_sdk.models.elasticsearch import TermsOrder
 
 from copilot_usage.store import indices as ix
 from dashboards.spec import Bucket, Metric, PanelSpec, RowSpec
+from dashboards.translate import column_names, series_name
 
 # Dashboard variable name -> the field it filters on (the same name in every index that has it).
 VARIABLE_FIELDS: dict[str, str] = {
+    "scope_type": ix.SCOPE_TYPE,
     "scope": ix.SCOPE,
     "team": ix.TEAM,
     "language": ix.LANGUAGE,
@@ -32,8 +37,11 @@ VARIABLE_FIELDS: dict[str, str] = {
     "user": ix.USER_LOGIN,
 }
 # Where each variable takes its values from.
+# The scope comes from the ingestion log: every collected scope has entries there, even one whose reports
+# are all empty or failed, so the list is never empty while the collector runs.
 VARIABLE_SOURCES: dict[str, ix.IndexDef] = {
-    "scope": ix.USAGE_DAILY,
+    "scope_type": ix.INGESTION_LOG,
+    "scope": ix.INGESTION_LOG,
     "team": ix.TEAM_DAILY,
     "language": ix.USAGE_BREAKDOWN,
     "ide": ix.USAGE_BREAKDOWN,
@@ -41,7 +49,7 @@ VARIABLE_SOURCES: dict[str, ix.IndexDef] = {
     "feature": ix.USAGE_BREAKDOWN,
     "user": ix.USER_DAILY,
 }
-# Every query runs over GitHub's day field, which each index carries.
+# The data sources' time field: Grafana filters every query's range on it (GitHub's day, on every index).
 TIME_FIELD = ix.DAY
 
 
@@ -53,8 +61,25 @@ def datasource_ref(index: ix.IndexDef) -> DataSourceRef:
     return DataSourceRef(type_val="elasticsearch", uid=datasource_uid(index))
 
 
+def query_variables(spec: PanelSpec) -> tuple[str, ...]:
+    """The variables a panel filters on: a scope is always qualified by its type (an organization and an
+    enterprise may share a slug, and their numbers are never added)."""
+    names = spec.variables
+    return ("scope_type", *names) if "scope" in names and "scope_type" not in names else names
+
+
+VARIABLE_LABELS = {"scope_type": "scope type", "ide": "IDE"}
+
+
+def described(spec: PanelSpec) -> str:
+    """The panel description with the filters it honours."""
+    names = [VARIABLE_LABELS.get(n, n) for n in query_variables(spec)]
+    honours = f" Filters: {', '.join(names)}." if names else " Filters: none (all scopes)."
+    return spec.description + honours
+
+
 def lucene_query(spec: PanelSpec) -> str:
-    parts = [f"{VARIABLE_FIELDS[name]}:${name}" for name in spec.variables]
+    parts = [f"{VARIABLE_FIELDS[name]}:${name}" for name in query_variables(spec)]
     if spec.query:
         parts.append(f"({spec.query})")
     return " AND ".join(parts)
@@ -99,7 +124,8 @@ def _bucket(b: Bucket) -> Any:
             elasticsearch.DateHistogram()
             .id(b.id)
             .field(b.field)
-            .settings(elasticsearch.ElasticsearchDateHistogramSettings().interval("1d").min_doc_count("0"))
+            .settings(elasticsearch.ElasticsearchDateHistogramSettings().interval("1d")
+                      .min_doc_count(str(b.min_doc_count)))
         )
     return (
         elasticsearch.Terms()
@@ -109,10 +135,13 @@ def _bucket(b: Bucket) -> Any:
             elasticsearch.ElasticsearchTermsSettings()
             .order(TermsOrder.DESC)
             .size(str(b.size))
-            .min_doc_count("1")
+            .min_doc_count(str(b.min_doc_count))
             .order_by(b.order_by)
         )
     )
+
+
+DAY_MS = 86_400_000
 
 
 def target(spec: PanelSpec) -> Any:
@@ -121,7 +150,6 @@ def target(spec: PanelSpec) -> Any:
         .ref_id("A")
         .datasource(datasource_ref(spec.index))
         .query(lucene_query(spec))
-        .time_field(TIME_FIELD)
         .bucket_aggs([_bucket(b) for b in spec.buckets])
         .metrics([_metric(m) for m in spec.metrics])
     )
@@ -144,11 +172,54 @@ def _thresholds(steps: tuple[tuple[float, str], ...]) -> Any:
     )
 
 
-def panel(spec: PanelSpec) -> Any:
+def _organize(spec: PanelSpec, t: dict[str, Any]) -> dict[str, Any]:
+    """Terms-only answers carry every metric as a column (hidden or not) under Grafana's generated names:
+    hide the helper columns, name the others, keep the order of the spec."""
+    names = column_names(t)
+    exclude: dict[str, bool] = {}
+    rename: dict[str, str] = {}
+    order: dict[str, int] = {}
+    for b in spec.buckets:
+        if b.label is None:
+            exclude[b.field] = True
+        else:
+            rename[b.field] = b.label
+            order[b.field] = len(order)
+    for m in spec.metrics:
+        if m.hide:
+            exclude[names[m.id]] = True
+            continue
+        if not m.label:
+            raise ValueError(f"{spec.title}: metric {m.id} is shown without a label")
+        rename[names[m.id]] = m.label
+        order[names[m.id]] = len(order)
+    return {"excludeByName": exclude, "renameByName": rename, "indexByName": order}
+
+
+def _series_names(spec: PanelSpec, t: dict[str, Any]) -> dict[str, str]:
+    """Grafana's series name -> the label shown, for series not split by terms."""
+    visible = [m for m in t["metrics"] if not m.get("hide")]
+    types = len({m["type"] for m in visible})
+    labels = {m.id: m.label for m in spec.metrics}
+    out = {}
+    for m in visible:
+        if not labels.get(m["id"]):
+            raise ValueError(f"{spec.title}: metric {m['id']} is shown without a label")
+        out[series_name(t, m, {}, types)] = labels[m["id"]]
+    return out
+
+
+def _unit(unit: str) -> DynamicConfigValue:
+    return DynamicConfigValue(id_val="unit", value=unit)
+
+
+def panel(spec: PanelSpec, panel_id: int = 0) -> Any:
+    t = to_json(target(spec))
     p = (
         _PANELS[spec.kind]()
+        .id(panel_id)
         .title(spec.title)
-        .description(spec.description)
+        .description(described(spec))
         .datasource(datasource_ref(spec.index))
         .with_target(target(spec))
         .unit(spec.unit)
@@ -169,6 +240,32 @@ def panel(spec: PanelSpec) -> Any:
         ).tooltip(common.VizTooltipOptions().mode(TooltipDisplayMode.MULTI).sort(SortOrder.DESCENDING))
     if spec.kind == "table":
         p = p.frame_index(0).show_header(True)
+    if spec.kind == "heatmap":
+        # The series are already one row each (a value per day): no bucketing by the panel.
+        p = p.calculate(False)
+    terms_only = spec.buckets[-1].type == "terms"
+    if terms_only:
+        p = p.with_transformation(DataTransformerConfig(id_val="organize", options=_organize(spec, t)))
+        if spec.sort_by:
+            p = p.with_transformation(DataTransformerConfig(
+                id_val="sortBy", options={"fields": {}, "sort": [{"field": spec.sort_by, "desc": True}]}))
+        for m in spec.metrics:
+            if m.unit and not m.hide and m.label:
+                p = p.override_by_name(m.label, [_unit(m.unit)])
+        for b in spec.buckets:
+            if b.unit and b.label:
+                p = p.override_by_name(b.label, [_unit(b.unit)])
+    else:
+        split = any(b.type == "terms" for b in spec.buckets)
+        if not split:
+            for raw, shown in _series_names(spec, t).items():
+                p = p.override_by_name(raw, [DynamicConfigValue(id_val="displayName", value=shown)])
+        if spec.kind == "timeseries":
+            p = p.insert_nulls(DAY_MS)  # a day without a bucket is drawn as a gap, not joined over
+    if spec.band_column:
+        p = p.override_by_name(spec.band_column, [
+            DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-background"}),
+            DynamicConfigValue(id_val="color", value={"mode": "thresholds"})])
     if spec.thresholds:
         # Colour by band (not the default palette), on a fixed scale so a bar's length is its score.
         p = p.thresholds(_thresholds(spec.thresholds)).color_scheme(
@@ -181,7 +278,19 @@ def panel(spec: PanelSpec) -> Any:
 
 # One scope at a time: organizations count a user in each org, an enterprise once, so adding scopes
 # double-counts (docs/metrics.md §2).
-SINGLE_VALUE = frozenset({"scope"})
+SINGLE_VALUE = frozenset({"scope_type", "scope"})
+
+
+def price_variable(name: str, label: str, prices: tuple[int, ...]) -> Any:
+    """A custom variable holding a price; the first is the default. Grafana's frontend interpolates it
+    anywhere in a query (bucket_script scripts included)."""
+    first = str(prices[0])
+    return (
+        dashboard.CustomVariable(name)
+        .label(label)
+        .values(",".join(str(p) for p in prices))
+        .current(VariableOption(selected=True, text=first, value=first))
+    )
 
 
 def variable(name: str, depends_on: tuple[str, ...] = ()) -> Any:
@@ -192,12 +301,13 @@ def variable(name: str, depends_on: tuple[str, ...] = ()) -> Any:
         q["query"] = " AND ".join(f"{VARIABLE_FIELDS[d]}:${d}" for d in depends_on)
     v = (
         dashboard.QueryVariable(name)
-        .label(name.capitalize() if name != "ide" else "IDE")
+        .label(VARIABLE_LABELS.get(name, name).capitalize() if name != "ide" else "IDE")
         .datasource(datasource_ref(index))
         .query(json.dumps(q, sort_keys=True))
         .multi(many)
         .include_all(many)
-        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+        # The scope lists are read when the dashboard loads; the others follow the time range.
+        .refresh(VariableRefresh.ON_DASHBOARD_LOAD if name in SINGLE_VALUE else VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(VariableSort.ALPHABETICAL_ASC)
     )
     return v.all_value("*") if many else v
@@ -211,18 +321,38 @@ def build_dashboard(
         .uid(uid)
         .description(description)
         .tags(tags)
-        .time("now-28d", "now")
+        # Whole days: the range starts at midnight; series end at the last day GitHub reported.
+        .time("now-30d/d", "now")
         .timezone("utc")
         .refresh("1h")
         .editable()
     )
     for v in variables:
         d = d.with_variable(v)
+    next_id = 1
     for row in rows:
-        d = d.with_row(dashboard.Row(row.title))
+        d = d.with_row(dashboard.Row(row.title).id(next_id))
+        next_id += 1
         for spec in row.panels:
-            d = d.with_panel(panel(spec))
-    return to_json(d)
+            d = d.with_panel(panel(spec, next_id))
+            next_id += 1
+    return flow(to_json(d))
+
+
+def flow(model: dict[str, Any]) -> dict[str, Any]:
+    """Lay panels out left to right within Grafana's 24 columns, a new line when the next does not fit."""
+    x = y = line = 0
+    for p in model["panels"]:
+        pos = p["gridPos"]
+        if p["type"] == "row" or x + pos["w"] > 24:
+            y, x, line = y + line, 0, 0
+        pos["x"], pos["y"] = x, y
+        if p["type"] == "row":
+            y += pos["h"]
+            continue
+        x += pos["w"]
+        line = max(line, pos["h"])
+    return model
 
 
 def to_json(builder: Any) -> dict[str, Any]:

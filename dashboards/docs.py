@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dashboards import alerts, main, original
+from dashboards.build import described
 from dashboards.spec import PanelSpec, RowSpec
 
 INTRO = """# Dashboards
@@ -14,18 +15,38 @@ dashboards are provisioned into the Grafana folder "Copilot Usage":
 - **Copilot Usage (Original)** (`grafana/dashboards/copilot-usage-original.json`)
 
 Every panel reads one index through the datasource `es-<index>` (index `${INDEX_PREFIX}<index>`, time field
-`day`). Field meanings and derived fields: `docs/metrics.md`. Rates are percentages computed per bucket as
-`sum(numerator) / sum(denominator) × 100` (0 when the denominator is 0), never as an average of stored rates.
+`day`). Field meanings and derived fields: `docs/metrics.md`.
 
-**Variables.** `scope` is single-valued: organizations count a user in each organization and an enterprise
-counts each user once, so scopes are never added together. `team`, `language`, `IDE`, `model`, `feature` and
-`user` are multi-select with All and depend on the chosen scope. Team values overlap (a user can be in several
-teams) and are never summed into organization totals.
+**How panels compute.** Rates are `sum(numerator) / sum(denominator) × 100`, empty (null) when the
+denominator is 0, never an average of stored or daily rates. A single number over the time range (the rate
+stats, distinct users, number of teams, languages, editors and models) comes from one bucket holding the whole
+range (terms on `scope`, which the query already narrows to one value), so it is one ratio of sums or one
+distinct count, not a fold of daily values. Seat panels and the leaderboard read the latest snapshot in the
+range (terms on `day`, the greatest one). Time series have a bucket only for days with documents
+(`min_doc_count` 1): GitHub's two lag days at the end of the range do not show as zeros, and a missing day is
+drawn as a gap. Tables and bars show only their named columns (an `organize` transformation hides the sums a
+rate is computed from, which Grafana returns as columns anyway) and bars are sorted by what they show.
 
-**Verification without Grafana** (`tests/dashboards/`): the JSON validates against the Grafana 11.6 schemas;
-every field a panel, variable or alert rule uses exists in `copilot_usage/store/indices.py`; every panel's
-query is translated into an Elasticsearch request (`dashboards/translate.py`) and run against the engine
-after a simulator collection, and must return data.
+**Variables.** `scope_type` (organization or enterprise) and `scope` are single-valued and read from the
+ingestion log when the dashboard loads (every collected scope has entries there). Every query filters on
+both, so an organization and an enterprise with the same slug are never added together; organizations count a
+user in each organization and an enterprise counts each user once, so scopes are never summed. `team`,
+`language`, `IDE`, `model`, `feature` and `user` are multi-select with All and depend on the chosen scope.
+`seat_price` is the seat price in USD per month used by the idle-seat cost (GitHub's list prices for Copilot
+Business and Enterprise). Each panel description ends with the filters it honours. Team values overlap (a user
+can be in several teams) and are never summed into organization totals.
+
+**Verification** (`tests/dashboards/`). Grafana's Elasticsearch backend cannot run in the tests (its Go module
+is not available here), so `dashboards/translate.py` models it, following grafana-elasticsearch-datasource
+v12.4.2 (`pkg/elasticsearch/`): the range filter on the data source's time field, bucket and metric
+aggregations as the backend builds them, every metric a column on the terms-only path (hidden or not) and
+`hide` honoured only for time series, column and series names as the backend gives them (two identical bucket
+scripts collide), and the frontend's variable interpolation and the panels' transformations. Every panel's
+query is translated that way and run against a real Elasticsearch node loaded by a simulator collection (with
+an enterprise that shares an organization's slug), and the numbers the panels show (ratios of sums, distinct
+counts, latest snapshots, the leaderboard, the alert counts) are compared with numbers the tests compute
+independently from the simulator's data. The JSON also validates against the Grafana 11.6 schemas, and every
+field a panel, variable or alert rule uses exists in `copilot_usage/store/indices.py`.
 """
 
 # Classic panel (old dashboard) -> where it lives now.
@@ -54,11 +75,15 @@ CLASSIC: tuple[tuple[str, str], ...] = (
     ("Seat Analysis: Assigned but Never Used", "Seat Analysis / Assigned but never used"),
     ("Seat Analysis: Ranking of Inactive Users (≥ 2 days)", "Seat Analysis / Inactive users ranking (≥ 2 days)"),
     ("Seat Analysis: All Assigned Seats", "Seat Analysis / All assigned seats"),
+    ("Seat Analysis (new): utilization, idle cost, reclamation",
+     "Seat Analysis / Seat utilization, Monthly cost of idle seats, Seats to reclaim"),
     ("Breakdown Heatmap: Active users / acceptance rate by language × editor",
-     "Breakdown Heatmap / Language × IDE: active users, Language × IDE: lines"),
+     "Breakdown Heatmap / User-days by top language × top IDE, Lines by top language × top IDE"),
     ("Breakdown Heatmap (new): language × feature, language × model",
-     "Breakdown Heatmap / Language × feature: acceptance, Language × feature: active users, "
-     "Language × model: acceptance, Language × model: active users"),
+     "Breakdown Heatmap / Language × feature: acceptance, Users per language × feature (any use that day), "
+     "Language × model: acceptance, Users per language × model (any use that day)"),
+    ("Breakdown Heatmap (new): language, editor and model over time",
+     "Breakdown Heatmap / Languages over time, Editors over time, Models over time"),
     ("User Metrics Analytics: Total Users, Suggestions, Acceptances, Acceptance Rate",
      "User Metrics Analytics / Total users, User generations, User acceptances, User acceptance rate"),
     ("User Metrics Analytics: Per-user table, Active days", "User Metrics Analytics / Per-user metrics"),
@@ -67,7 +92,7 @@ CLASSIC: tuple[tuple[str, str], ...] = (
     ("Original: Copilot seat info & top languages", "Original / same row: Total seats, Active seats this cycle, "
      "Top languages by acceptances"),
     ("Original: Usage total insight", "Original / same row"),
-    ("Original: Usage breakdown insight", "Original / same row (language × feature and editor tables)"),
+    ("Original: Usage breakdown insight", "Original / same row (top language × top editor and editor tables)"),
 )
 
 
@@ -85,7 +110,7 @@ def _rows(title: str, rows: list[RowSpec]) -> list[str]:
 
 
 def _panel(p: PanelSpec) -> str:
-    return f"| {_cell(p.title)} | {_cell(p.description)} | `{p.index.key}` | {p.kind} |"
+    return f"| {_cell(p.title)} | {_cell(described(p))} | `{p.index.key}` | {p.kind} |"
 
 
 def _alerts() -> list[str]:
@@ -93,11 +118,12 @@ def _alerts() -> list[str]:
            "| Rule | Fires when | Index | Window |", "|---|---|---|---|"]
     for r in alerts.rules():
         sign = ">" if r.comparison == "gt" else "<"
-        out.append(f"| {_cell(r.title)} | {_cell(r.summary)} ({r.reducer} of daily counts {sign} {r.threshold:g}) "
-                   f"| `{r.query.index.key}` | {r.window_seconds // 3600} h |")
+        out.append(f"| {_cell(r.title)} | {_cell(r.summary)} ({r.reducer} of daily counts per scope {sign} "
+                   f"{r.threshold:g}) | `{r.query.index.key}` | {r.window_seconds // 3600} h of `day` |")
     out += ["", "Rules have no contact point of their own: they follow Grafana's default notification policy, and "
             "no contact point is provisioned by default, so nothing is sent until one is configured. Thresholds "
-            f"(3 days, {alerts.SEAT_INACTIVE_DAYS} days, {alerts.SEAT_INACTIVE_THRESHOLD} seats) are constants in "
+            f"({alerts.STALE_AFTER_DAYS} days, {alerts.SEAT_INACTIVE_DAYS} days, "
+            f"{alerts.SEAT_INACTIVE_THRESHOLD} seats) are constants in "
             "`dashboards/alerts.py`; change them there and regenerate.", ""]
     out += ["### Contact point from the environment", "",
             "The image's entrypoint (`grafana/entrypoint.sh`) adds a contact point only when its variable is set; "

@@ -6,31 +6,64 @@ from typing import Any
 
 from copilot_usage.shaping.adoption import ADOPTION_SCORE_BANDS
 from copilot_usage.store import indices as ix
-from dashboards.build import build_dashboard, variable
-from dashboards.panels import count_terms, rate_metrics, rate_series, rate_stat, series, table, top, top_rate, total
+from dashboards.build import build_dashboard, price_variable, variable
+from dashboards.panels import (
+    DAILY,
+    LATEST,
+    distinct,
+    label,
+    latest,
+    rate_metrics,
+    rate_script,
+    rate_series,
+    rate_stat,
+    series,
+    table,
+    top,
+    top_rate,
+    total,
+)
 from dashboards.spec import Bucket, Metric, PanelSpec, RowSpec
 
 UID = "copilot-usage-advanced"
 U, B, UD, TD, TB = ix.USAGE_DAILY, ix.USAGE_BREAKDOWN, ix.USER_DAILY, ix.TEAM_DAILY, ix.TEAM_BREAKDOWN
 GEN, ACC = ix.CODE_GENERATION_ACTIVITY_COUNT, ix.CODE_ACCEPTANCE_ACTIVITY_COUNT
 SUGG, ADDED = ix.LOC_SUGGESTED_TO_ADD_SUM, ix.LOC_ADDED_SUM
-RATE_TEXT = "Acceptance rate = sum(code_acceptance_activity_count) / sum(code_generation_activity_count) × 100"
+RATE_TEXT = ("Acceptance rate = sum(code_acceptance_activity_count) / sum(code_generation_activity_count) × 100 "
+             "(empty when there were no generations)")
 LOC_RATE_TEXT = "Lines acceptance rate = sum(loc_added_sum) / sum(loc_suggested_to_add_sum) × 100"
+RANGE_TEXT = "one ratio of the sums over the whole time range (not an average of daily rates)"
+# GitHub's list prices per seat and month (USD): Copilot Business, Copilot Enterprise. The dashboard's
+# `seat_price` variable offers both; the first is the default.
+SEAT_PRICES = (19, 39)
+DAY_UNIT = "time:YYYY-MM-DD"  # a day (epoch milliseconds in the answer) shown as a date
 
 
 def breakdown(kind: str) -> str:
     return f"{ix.BREAKDOWN}:{kind}"
 
 
+def rate_of(num_id: str, den_id: str, rate_id: str, numerator: str, denominator: str,
+            name: str = "Acceptance rate") -> Metric:
+    """A rate over two sums the table already shows."""
+    from dashboards.panels import OPERANDS
+
+    a, b = OPERANDS[numerator], OPERANDS[denominator]
+    return Metric(rate_id, "bucket_script", script=rate_script(numerator, denominator),
+                  variables=((a, num_id), (b, den_id)), label=name, unit="percent")
+
+
 def organization() -> RowSpec:
     return RowSpec("Organization", (
-        rate_stat("Acceptance rate (count)", f"How often is a generation accepted? {RATE_TEXT}.", U, ACC, GEN),
-        rate_stat("Acceptance rate (lines)", f"How many suggested lines are kept? {LOC_RATE_TEXT}.", U, ADDED, SUGG),
+        rate_stat("Acceptance rate (count)", f"How often is a generation accepted? {RATE_TEXT}; {RANGE_TEXT}.", U,
+                  ACC, GEN),
+        rate_stat("Acceptance rate (lines)", f"How many suggested lines are kept? {LOC_RATE_TEXT}; {RANGE_TEXT}.",
+                  U, ADDED, SUGG),
         total("Cumulative acceptances", "How many generations were accepted? sum(code_acceptance_activity_count).",
               U, ACC),
         total("Generations", "How many code generations? sum(code_generation_activity_count).", U, GEN),
         total("Lines added", "How many lines did Copilot add? sum(loc_added_sum).", U, ADDED),
-        total("Daily active users (latest)", "Active users on the last day: daily_active_users, last value.",
+        total("Daily active users (latest)", "Active users on the last reported day: daily_active_users, last value.",
               U, ix.DAILY_ACTIVE_USERS, agg="max", reduce="lastNotNull"),
         rate_series("Acceptance rate over time", f"Daily acceptance rate. {RATE_TEXT}, per day.", U, ACC, GEN),
         series("Daily / weekly / monthly active users", "Active users per day as GitHub reports them: "
@@ -47,19 +80,24 @@ def teams() -> RowSpec:
     note = " Teams overlap (a user can be in several), so team values are never summed into org totals."
     tv = ("scope", "team")
     return RowSpec("Teams", (
-        count_terms("Number of teams", "Distinct teams with activity: cardinality(team)." + note, TD, ix.TEAM,
-                    variables=tv),
+        distinct("Number of teams", "Distinct teams in the range: cardinality(team) over every team-day." + note, TD,
+                 ix.TEAM, variables=tv),
         top("Top teams by acceptances", "sum(code_acceptance_activity_count) per team, top 10." + note, TD,
             ix.TEAM, ACC, variables=tv),
-        top_rate("Top teams by acceptance rate", f"{RATE_TEXT}, per team (the 10 with most generations).{note}",
-                 TD, ix.TEAM, ACC, GEN, variables=tv),
-        table("Team breakdown", "Per team: max active_users per day, sums of generations, acceptances, lines; "
-              "acceptance rate as above." + note, TD, (GEN, ACC, SUGG, ADDED), (ix.TEAM,), variables=tv,
-              extra=(Metric("30", "max", ix.ACTIVE_USERS),)),
+        top_rate("Top teams by acceptance rate", f"{RATE_TEXT}, per team (of the 10 with most generations), sorted "
+                 f"by the rate.{note}", TD, ix.TEAM, ACC, GEN, variables=tv),
+        table("Team breakdown", "Per team: sums of generations, acceptances, lines; the busiest day's active_users; "
+              f"{RATE_TEXT}." + note, TD, (GEN, ACC, SUGG, ADDED), (ix.TEAM,), variables=tv,
+              extra=(Metric("30", "max", ix.ACTIVE_USERS, label="Active users (busiest day)"),
+                     rate_of("11", "10", "31", ACC, GEN))),
         table("Team × language breakdown", "Per team and language, from team_breakdown (language_feature rows): "
-              "sums of generations, acceptances, lines added; max active_users." + note, TB,
+              "sums of generations, acceptances, lines added; the busiest day's active_users." + note, TB,
               (GEN, ACC, ADDED), (ix.TEAM, ix.LANGUAGE), variables=("scope", "team", "language"),
-              query=breakdown(ix.BREAKDOWN_LANGUAGE_FEATURE), extra=(Metric("30", "max", ix.ACTIVE_USERS),)),
+              query=breakdown(ix.BREAKDOWN_LANGUAGE_FEATURE),
+              extra=(Metric("30", "max", ix.ACTIVE_USERS, label="Active users (busiest day)"),)),
+        series("Team adoption over time", "Active users per team and day: max(active_users) of team_daily, split by "
+               "team (the 10 teams with most team-days)." + note, TD, (ix.ACTIVE_USERS,), agg="max", variables=tv,
+               split=ix.TEAM, width=24),
     ))
 
 
@@ -68,16 +106,15 @@ def dimension(title: str, field: str, kind: str, var: str) -> RowSpec:
     v = ("scope", var)
     name = title.lower()
     return RowSpec(title, (
-        count_terms(f"Number of {name}", f"Distinct {field} values in use: cardinality({field}) on {kind} rows.",
-                    B, field, variables=v, query=q),
+        distinct(f"Number of {name}", f"Distinct {field} values in the range: cardinality({field}) on {kind} rows.",
+                 B, field, variables=v, query=q),
         top(f"Top {name} by acceptances", f"sum(code_acceptance_activity_count) per {field} ({kind} rows), top 10.",
             B, field, ACC, variables=v, query=q, width=10),
-        top_rate(f"Top {name} by acceptance rate", f"{RATE_TEXT}, per {field} ({kind} rows).", B, field, ACC, GEN,
-                 variables=v, query=q, width=10),
+        top_rate(f"Top {name} by acceptance rate", f"{RATE_TEXT}, per {field} ({kind} rows; of the 10 with most "
+                 "generations), sorted by the rate.", B, field, ACC, GEN, variables=v, query=q, width=10),
         table(f"{title} breakdown", f"Per {field} ({kind} rows): sums of generations, acceptances, "
               f"lines suggested and added; {RATE_TEXT}.", B,
-              (GEN, ACC, SUGG, ADDED), (field,), variables=v, query=q,
-              extra=rate_metrics(ACC, GEN)),
+              (GEN, ACC, SUGG, ADDED), (field,), variables=v, query=q, extra=(rate_of("11", "10", "31", ACC, GEN),)),
         series(f"Acceptances by {field} over time", f"sum(code_acceptance_activity_count) per day, split by {field}.",
                B, (ACC,), variables=v, query=q, width=24, split=field),
     ))
@@ -86,6 +123,7 @@ def dimension(title: str, field: str, kind: str, var: str) -> RowSpec:
 def chat() -> RowSpec:
     fq = breakdown(ix.BREAKDOWN_FEATURE)
     chat_q = f"{ix.FEATURE_GROUP}:({ix.FEATURE_GROUP_CHAT} OR {ix.FEATURE_GROUP_AGENT})"
+    S = ix.USER_SUMMARY_DAILY
     return RowSpec("Copilot Chat and agents", (
         # Per-mode counts come from the feature rows: the top-level chat_panel_* counters are documented but
         # not confirmed in real files (store/indices.py), so no panel depends on them.
@@ -95,72 +133,129 @@ def chat() -> RowSpec:
                variables=("scope", "feature")),
         series("Chat & agent active users", "monthly_active_chat_users and monthly_active_agent_users (max per day).",
                U, (ix.MONTHLY_ACTIVE_CHAT_USERS, ix.MONTHLY_ACTIVE_AGENT_USERS), agg="max"),
+        series("Daily users by feature", "Users per day who used chat, agent mode, the coding agent, code review "
+               "(requested themselves), the CLI and the Copilot app: chat_users, agent_users, coding_agent_users, "
+               "code_review_users, cli_users, copilot_app_users of the users report (max per day).", S,
+               (ix.CHAT_USERS, ix.AGENT_USERS, ix.CODING_AGENT_USERS, ix.CODE_REVIEW_USERS, ix.CLI_USERS,
+                ix.COPILOT_APP_USERS), agg="max",
+               labels=("Chat", "Agent mode", "Coding agent", "Code review", "CLI", "Copilot app")),
+        series("Adoption phases over time", "Users per AI adoption phase and day: phase_0_users (no cohort) … "
+               "phase_3_users of the users report (max per day).", S, ix.PHASE_USERS, agg="max",
+               labels=("No cohort", "Phase 1", "Phase 2", "Phase 3")),
         table("Features and chat modes", f"Per feature (feature rows): sum(user_initiated_interaction_"
-              f"count), generations, acceptances; {RATE_TEXT} where generations exist.", B,
+              f"count), generations, acceptances; {RATE_TEXT}.", B,
               (ix.USER_INITIATED_INTERACTION_COUNT, GEN, ACC), (ix.FEATURE,), variables=("scope", "feature"),
-              query=fq, extra=rate_metrics(ACC, GEN)),
+              query=fq, extra=(rate_of("12", "11", "31", ACC, GEN),)),
+        table("Lines added and deleted by feature", "Per feature (feature rows): sum(loc_added_sum) and "
+              "sum(loc_deleted_sum); agent_edit is what agents wrote directly.", B, (ADDED, ix.LOC_DELETED_SUM),
+              (ix.FEATURE,), variables=("scope", "feature"), query=fq, width=12, sort_by=label(ADDED)),
         series("Interactions by feature group", "sum(user_initiated_interaction_count) per day by feature_group "
                "(completion, chat, agent, cli, app, other).", B, (ix.USER_INITIATED_INTERACTION_COUNT,), query=fq,
-               split=ix.FEATURE_GROUP, width=24),
+               split=ix.FEATURE_GROUP, width=12),
     ))
+
+
+SEAT_ROW_FILTER = f"{ix.COUNTED}:true AND {ix.UNASSIGNED}:false"
 
 
 def seats() -> RowSpec:
     S, SS = ix.SEATS, ix.SEAT_SUMMARY
+    snap = "latest snapshot in the range"
+
+    def seat_stat(title: str, field: str, what: str) -> PanelSpec:
+        return latest(title, f"{what}: {field} of the {snap}.", SS, (Metric("1", "max", field, label=title),))
+
+    activity = (
+        Metric("10", "max", ix.DAYS_SINCE_LAST_ACTIVITY, label=label(ix.DAYS_SINCE_LAST_ACTIVITY)),
+        Metric("11", "max", ix.LAST_ACTIVITY_AT, label="Last activity", unit="dateTimeFromNow"),
+        Metric("12", "max", ix.NEVER_USED, label="Never used (1 = yes)"),
+    )
     return RowSpec("Seat Analysis", (
-        PanelSpec("Plan type", "The billing plan of the latest snapshot: terms(plan_type).", SS, "table",
-                  (Metric("1", "count"),), (Bucket("2", "terms", ix.PLAN_TYPE, 5),), width=4, height=4),
-        total("Total seats", "seat_total of the latest snapshot (billing seat_breakdown.total).", SS, ix.SEAT_TOTAL,
-              agg="max", reduce="lastNotNull"),
-        total("Active this cycle", "seat_active_this_cycle, latest snapshot.", SS, ix.SEAT_ACTIVE_THIS_CYCLE,
-              agg="max", reduce="lastNotNull"),
-        total("Inactive this cycle", "seat_inactive_this_cycle, latest snapshot.", SS, ix.SEAT_INACTIVE_THIS_CYCLE,
-              agg="max", reduce="lastNotNull"),
-        total("Assigned but never used", "never_used_seats (seats with no last_activity_at), latest snapshot.", SS,
-              ix.NEVER_USED_SEATS, agg="max", reduce="lastNotNull"),
-        total("Inactive ≥ 28 days", "inactive_28d_seats, latest snapshot.", SS, ix.INACTIVE_28D_SEATS, agg="max",
-              reduce="lastNotNull"),
-        table("Inactive users ranking (≥ 2 days)", "Seats whose days_since_last_activity ≥ 2, by login: "
-              "max(days_since_last_activity), descending.", S, (ix.DAYS_SINCE_LAST_ACTIVITY,), (ix.USER_LOGIN,),
-              agg="max", query=f"{ix.DAYS_SINCE_LAST_ACTIVITY}:>=2", width=12, size=100),
-        table("All assigned seats", "Every assigned seat: login, assigning team, last activity editor; "
-              "max(days_since_last_activity).", S, (ix.DAYS_SINCE_LAST_ACTIVITY,),
-              (ix.USER_LOGIN, ix.LAST_ACTIVITY_EDITOR), agg="max", query=f"{ix.UNASSIGNED}:false", width=12,
-              size=500),
+        PanelSpec("Plan type", f"The billing plan of the {snap}: terms(plan_type).", SS, "table",
+                  (Metric("1", "count", hide=True),),
+                  (LATEST, Bucket("2", "terms", ix.PLAN_TYPE, 5, label="Plan")), width=4, height=4),
+        seat_stat("Total seats", ix.SEAT_TOTAL, "Seats billed (billing seat_breakdown.total)"),
+        seat_stat("Active this cycle", ix.SEAT_ACTIVE_THIS_CYCLE, "Seats used this billing cycle"),
+        seat_stat("Inactive this cycle", ix.SEAT_INACTIVE_THIS_CYCLE, "Seats not used this billing cycle"),
+        seat_stat("Assigned but never used", ix.NEVER_USED_SEATS, "Seats with no last_activity_at"),
+        seat_stat("Inactive ≥ 28 days", ix.INACTIVE_28D_SEATS, "Seats never used or idle 28 days or more"),
+        latest("Seat utilization", f"Seats used in the last 28 days ÷ all seats: (counted_seats − "
+               f"inactive_28d_seats) / counted_seats × 100, {snap}.", SS,
+               (Metric("1", "max", ix.COUNTED_SEATS, hide=True), Metric("3", "max", ix.INACTIVE_28D_SEATS, hide=True),
+                Metric("4", "bucket_script", script="params.seats > 0 ? (params.seats - params.idle) / params.seats "
+                       "* 100 : null", variables=(("seats", "1"), ("idle", "3")), label="Seat utilization")),
+               unit="percent", width=6),
+        latest("Monthly cost of idle seats", f"inactive_28d_seats × the seat price (dashboard variable seat_price, "
+               f"USD per seat and month; GitHub list prices ${SEAT_PRICES[0]} Business, ${SEAT_PRICES[1]} "
+               f"Enterprise), {snap}.", SS,
+               (Metric("1", "max", ix.INACTIVE_28D_SEATS, hide=True),
+                Metric("2", "bucket_script", script="params.idle * $seat_price", variables=(("idle", "1"),),
+                       label="Monthly cost of idle seats")), unit="currencyUSD", width=6),
+        table("Inactive users ranking (≥ 2 days)", f"Assigned seats ({snap}) never used or idle 2 days or more, "
+              "by login, longest idle first; never-used seats have no days.", S, (), (ix.USER_LOGIN,),
+              query=f"{SEAT_ROW_FILTER} AND ({ix.NEVER_USED}:true OR {ix.DAYS_SINCE_LAST_ACTIVITY}:>=2)", width=12,
+              size=500, extra=activity, first=(LATEST,), order="10", sort_by=label(ix.DAYS_SINCE_LAST_ACTIVITY)),
+        table("All assigned seats", f"Every assigned seat of the {snap} (never-used ones included): login, last "
+              "activity as a relative date, days since, never used.", S, (), (ix.USER_LOGIN,),
+              query=SEAT_ROW_FILTER, width=12, size=500, extra=activity, first=(LATEST,), order="_key"),
+        table("Seats to reclaim", f"Assigned seats ({snap}) never used or idle 7 days or more, with the idle "
+              "buckets (1 = yes): never used, ≥ 7, ≥ 14, ≥ 28 days.", S, (), (ix.USER_LOGIN,),
+              query=f"{SEAT_ROW_FILTER} AND {ix.INACTIVE_7D}:true", size=500, first=(LATEST,), order="10",
+              extra=(activity[0], activity[1], activity[2],
+                     Metric("13", "max", ix.INACTIVE_7D, label="Idle ≥ 7 days"),
+                     Metric("14", "max", ix.INACTIVE_14D, label="Idle ≥ 14 days"),
+                     Metric("15", "max", ix.INACTIVE_28D, label="Idle ≥ 28 days")),
+              sort_by=label(ix.DAYS_SINCE_LAST_ACTIVITY)),
         series("Seat history", "Per snapshot day: max of seat_total, assigned_seats, seat_active_this_cycle, "
                "never_used_seats.", SS, (ix.SEAT_TOTAL, ix.ASSIGNED_SEATS, ix.SEAT_ACTIVE_THIS_CYCLE,
                                          ix.NEVER_USED_SEATS), agg="max", width=24),
         series("Billing usage (net amount)", "Organization billing usage report: sum(net_amount) per day by "
-               "product (organizations whose token may read billing).", ix.BILLING_USAGE, (ix.NET_AMOUNT,),
-               split=ix.PRODUCT, width=24),
+               "product (organizations whose token may read billing), in USD.", ix.BILLING_USAGE, (ix.NET_AMOUNT,),
+               split=ix.PRODUCT, width=24, unit="currencyUSD"),
     ))
 
 
 LINE_RATE_IDS = ("5", "6", "7")
 
 
+def over_time(title: str, field: str, kind: str, var: str) -> PanelSpec:
+    return PanelSpec(title, f"sum(code_acceptance_activity_count) per day and {field} ({kind} rows), coloured by "
+                     "value: the 10 values with most rows.", B, "heatmap",
+                     (Metric("1", "sum", ACC, label="Acceptances"),), (Bucket("9", "terms", field, 10), DAILY),
+                     query=breakdown(kind), width=8, height=9,
+                     variables=("scope", var))
+
+
 def heatmaps() -> RowSpec:
-    panels = []
+    panels = [
+        over_time("Languages over time", ix.LANGUAGE, ix.BREAKDOWN_LANGUAGE_FEATURE, "language"),
+        over_time("Editors over time", ix.IDE, ix.BREAKDOWN_IDE, "ide"),
+        over_time("Models over time", ix.MODEL, ix.BREAKDOWN_MODEL_FEATURE, "model"),
+    ]
     for kind, other, var, used in ((ix.BREAKDOWN_LANGUAGE_FEATURE, ix.FEATURE, "feature", ix.FEATURES),
                                    (ix.BREAKDOWN_LANGUAGE_MODEL, ix.MODEL, "model", ix.MODELS)):
         v = ("scope", "language", var)
         panels.append(table(f"Language × {other}: acceptance", f"Per language and {other} ({kind} rows): sums of "
                             f"generations and acceptances; {RATE_TEXT}; {LOC_RATE_TEXT}.", B, (GEN, ACC),
                             (ix.LANGUAGE, other), variables=v, query=breakdown(kind), width=12,
-                            extra=(*rate_metrics(ACC, GEN), *rate_metrics(ADDED, SUGG, LINE_RATE_IDS))))
+                            extra=(rate_of("11", "10", "12", ACC, GEN),
+                                   *rate_metrics(ADDED, SUGG, LINE_RATE_IDS, name="Lines acceptance rate"))))
         # The report has no per-cell user counts; user_daily lists each user's languages and {other}s of the day.
-        panels.append(table(f"Language × {other}: active users", f"Active users per language × {other}: "
-                            f"cardinality(user_id) over user-days whose languages and {used} include both (a user "
-                            "counts in every pair they touched that day).", UD, (), (ix.LANGUAGES, used),
-                            extra=(Metric("30", "cardinality", ix.USER_ID),), query=f"{ix.ACTIVE}:true", width=12))
+        panels.append(table(f"Users per language × {other} (any use that day)", f"Distinct users per language × "
+                            f"{other}: cardinality(user_id) over user-days whose languages and {used} include both "
+                            "(a user counts in every pair they touched that day).", UD, (), (ix.LANGUAGES, used),
+                            extra=(Metric("30", "cardinality", ix.USER_ID, label="Users"),),
+                            query=f"{ix.ACTIVE}:true", width=12, order="30"))
     # Language × IDE only exists per user: user_daily carries top_language and top_ide.
-    panels.append(table("Language × IDE: active users", "Per top_language × top_ide of each user-day: "
-                        "cardinality(user_id) (active users), sums of generations and acceptances; "
+    panels.append(table("User-days by top language × top IDE", "Each user-day counted once, under that day's top "
+                        "language and top IDE: distinct users, sums of generations and acceptances; "
                         f"{RATE_TEXT}.", UD, (GEN, ACC), (ix.TOP_LANGUAGE, ix.TOP_IDE),
-                        extra=(Metric("30", "cardinality", ix.USER_ID), *rate_metrics(ACC, GEN)),
+                        extra=(Metric("30", "cardinality", ix.USER_ID, label="Users"),
+                               Metric("32", "count", label="User-days"), rate_of("11", "10", "31", ACC, GEN)),
                         query=f"{ix.ACTIVE}:true", width=12))
-    panels.append(table("Language × IDE: lines", f"Per top_language × top_ide: {LOC_RATE_TEXT}.", UD, (SUGG, ADDED),
-                        (ix.TOP_LANGUAGE, ix.TOP_IDE), extra=rate_metrics(ADDED, SUGG), width=12))
+    panels.append(table("Lines by top language × top IDE", f"Each user-day under its top language × top IDE: "
+                        f"{LOC_RATE_TEXT}.", UD, (SUGG, ADDED), (ix.TOP_LANGUAGE, ix.TOP_IDE),
+                        extra=(rate_of("11", "10", "31", ADDED, SUGG, "Lines acceptance rate"),), width=12))
     return RowSpec("Breakdown Heatmap", tuple(panels))
 
 
@@ -169,23 +264,36 @@ def users() -> RowSpec:
     A = ix.USER_ADOPTION
     # The first step is Grafana's base colour whatever its value; 0 (not null) because the 11.6 schema wants a number.
     bands = tuple((band.low, band.color) for band in ADOPTION_SCORE_BANDS)
+    score = "Adoption score"
     return RowSpec("User Metrics Analytics", (
-        count_terms("Total users", "Distinct active users: cardinality(user_id) where active.", UD, ix.USER_ID,
-                    variables=uv, query=f"{ix.ACTIVE}:true"),
+        distinct("Total users", "Distinct active users in the range: cardinality(user_id) where active.", UD,
+                 ix.USER_ID, variables=uv, query=f"{ix.ACTIVE}:true"),
         total("User generations", "sum(code_generation_activity_count) over user rows.", UD, GEN, variables=uv),
         total("User acceptances", "sum(code_acceptance_activity_count) over user rows.", UD, ACC, variables=uv),
-        rate_stat("User acceptance rate", RATE_TEXT + " over user rows.", UD, ACC, GEN, variables=uv),
+        rate_stat("User acceptance rate", f"{RATE_TEXT} over user rows; {RANGE_TEXT}.", UD, ACC, GEN, variables=uv),
         series("Daily active users (users report)", "cardinality(user_id) per day where active.", UD, (ix.USER_ID,),
-               agg="cardinality", variables=uv, query=f"{ix.ACTIVE}:true"),
-        PanelSpec("Top 10 adoption leaderboard", "Adoption score 0–100 per user (latest window, max(adoption_score)); "
-                  "bands red 0–40, orange 40–60, yellow 60–80, green 80–95, blue 95–100 (docs/metrics.md).", A,
-                  "bargauge", (Metric("1", "max", ix.ADOPTION_SCORE),),
-                  (Bucket("2", "terms", ix.USER_LOGIN, 10, "1"),), width=12, height=8, thresholds=bands,
-                  variables=uv, unit="none", reduce="max", scale=(0, 100)),
+               agg="cardinality", variables=uv, query=f"{ix.ACTIVE}:true", labels=("Active users",)),
+        PanelSpec("Top 10 adoption leaderboard", "The 10 highest adoption scores (0–100) of the latest 28-day window "
+                  "in the range (user_adoption documents of its last day), highest first; bands red 0–40, orange "
+                  "40–60, yellow 60–80, green 80–95, blue 95–100 (docs/metrics.md).", A, "table",
+                  (Metric("1", "max", ix.ADOPTION_SCORE, label=score),
+                   Metric("2", "max", ix.ACTIVE_DAYS, label="Active days"),
+                   Metric("3", "max", ix.FEATURE_BREADTH, label="Features used")),
+                  (LATEST, Bucket("4", "terms", ix.USER_LOGIN, 10, "1", label="User")), width=12, height=9,
+                  thresholds=bands, variables=uv, unit="none", scale=(0, 100), sort_by=score, band_column=score),
         table("Per-user metrics", "Per login: count of active days (user-day docs), sums of interactions, "
               f"generations, acceptances, lines added; {RATE_TEXT}.", UD,
               (ix.USER_INITIATED_INTERACTION_COUNT, GEN, ACC, ADDED), (ix.USER_LOGIN,), variables=uv, size=500,
-              query=f"{ix.ACTIVE}:true", extra=(Metric("30", "count"), *rate_metrics(ACC, GEN))),
+              query=f"{ix.ACTIVE}:true", extra=(Metric("30", "count", label="Active days"),
+                                                rate_of("12", "11", "31", ACC, GEN)), width=12),
+        PanelSpec("Per-user daily drill-down", "One row per user and day (pick users with the user filter): "
+                  f"interactions, generations, acceptances, lines added; {RATE_TEXT}.", UD, "table",
+                  (*(Metric(str(i + 10), "sum", f, label=label(f)) for i, f in
+                     enumerate((ix.USER_INITIATED_INTERACTION_COUNT, GEN, ACC, ADDED))),
+                   rate_of("12", "11", "31", ACC, GEN)),
+                  (Bucket("20", "terms", ix.USER_LOGIN, 100, "_key", label="User"),
+                   Bucket("21", "terms", ix.DAY, 31, "_key", label="Day", unit=DAY_UNIT)),
+                  query=f"{ix.ACTIVE}:true", variables=uv, width=12, height=9),
     ))
 
 
@@ -208,8 +316,7 @@ def cli_credits() -> RowSpec:
     return RowSpec("CLI and AI credits", (
         series("CLI activity", "Per day: sum of cli_session_count, cli_request_count, cli_prompt_count.", U,
                (ix.CLI_SESSION_COUNT, ix.CLI_REQUEST_COUNT, ix.CLI_PROMPT_COUNT)),
-        series("AI credits used", "Per day: sum(ai_credits_used) over the users report; max(ai_credit_users).", S,
-               (ix.AI_CREDITS_USED,)),
+        series("AI credits used", "Per day: sum(ai_credits_used) over the users report.", S, (ix.AI_CREDITS_USED,)),
         table("AI credits per user", "Per login: sum(ai_credits_used).", UD, (ix.AI_CREDITS_USED,),
               (ix.USER_LOGIN,), variables=("scope", "user")),
     ))
@@ -220,11 +327,12 @@ def freshness() -> RowSpec:
     done = f"{ix.STATUS}:{ix.STATUS_COMPLETE}"
     return RowSpec("Data Freshness", (
         table("Last complete day per scope and report", "max(day) of ingestion_log documents with status "
-              "complete, per scope × report.", L, (), (ix.SCOPE, ix.REPORT), query=done, width=12,
-              extra=(Metric("30", "max", ix.DAY), Metric("31", "sum", ix.RECORD_COUNT))),
-        table("Failures", "ingestion_log documents with status failed per scope × report: count and "
-              "max(attempts).", L, (ix.ATTEMPTS,), (ix.SCOPE, ix.REPORT), agg="max",
-              query=f"{ix.STATUS}:{ix.STATUS_FAILED}", width=12, extra=(Metric("30", "count"),)),
+              "complete, per report; sum(record_count).", L, (), (ix.REPORT,), query=done, width=12,
+              extra=(Metric("30", "max", ix.DAY, label="Last complete day", unit=DAY_UNIT),
+                     Metric("31", "sum", ix.RECORD_COUNT, label="Records"))),
+        table("Failures", "ingestion_log documents with status failed per report: count and "
+              "max(attempts).", L, (ix.ATTEMPTS,), (ix.REPORT,), agg="max",
+              query=f"{ix.STATUS}:{ix.STATUS_FAILED}", width=12, extra=(Metric("30", "count", label="Failed days"),)),
         series("Days by status", "count of ingestion_log documents per day, split by status (gaps show as not "
                "complete).", L, (), agg="count", split=ix.STATUS, width=24),
     ))
@@ -248,14 +356,17 @@ def rows() -> list[RowSpec]:
 
 
 def variables() -> list[Any]:
+    scoped = ("scope_type", "scope")
     return [
-        variable("scope"),
-        variable("team", ("scope",)),
-        variable("language", ("scope",)),
-        variable("ide", ("scope",)),
-        variable("model", ("scope",)),
-        variable("feature", ("scope",)),
-        variable("user", ("scope",)),
+        variable("scope_type"),
+        variable("scope", ("scope_type",)),
+        variable("team", scoped),
+        variable("language", scoped),
+        variable("ide", scoped),
+        variable("model", scoped),
+        variable("feature", scoped),
+        variable("user", scoped),
+        price_variable("seat_price", "Seat price (USD / month)", SEAT_PRICES),
     ]
 
 

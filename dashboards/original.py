@@ -6,22 +6,22 @@ from typing import Any
 
 from copilot_usage.store import indices as ix
 from dashboards.build import build_dashboard, variable
-from dashboards.main import ACC, ADDED, GEN, RATE_TEXT, SUGG, breakdown
-from dashboards.panels import rate_metrics, rate_series, series, table, top, total
-from dashboards.spec import RowSpec
+from dashboards.main import ACC, ADDED, GEN, RATE_TEXT, SUGG, breakdown, rate_of
+from dashboards.panels import latest, rate_series, series, table, top
+from dashboards.spec import Metric, RowSpec
 
 UID = "copilot-usage-original"
-U, B, SS = ix.USAGE_DAILY, ix.USAGE_BREAKDOWN, ix.SEAT_SUMMARY
+U, B, SS, UD = ix.USAGE_DAILY, ix.USAGE_BREAKDOWN, ix.SEAT_SUMMARY, ix.USER_DAILY
 LANG_Q = breakdown(ix.BREAKDOWN_LANGUAGE_FEATURE)
 
 
 def rows() -> list[RowSpec]:
     return [
         RowSpec("Copilot seat info & top languages", (
-            total("Total seats", "seat_total of the latest snapshot.", SS, ix.SEAT_TOTAL, agg="max",
-                  reduce="lastNotNull", width=6),
-            total("Active seats this cycle", "seat_active_this_cycle, latest snapshot.", SS,
-                  ix.SEAT_ACTIVE_THIS_CYCLE, agg="max", reduce="lastNotNull", width=6),
+            latest("Total seats", "seat_total of the latest snapshot in the range.", SS,
+                   (Metric("1", "max", ix.SEAT_TOTAL, label="Total seats"),), width=6),
+            latest("Active seats this cycle", "seat_active_this_cycle of the latest snapshot in the range.", SS,
+                   (Metric("1", "max", ix.SEAT_ACTIVE_THIS_CYCLE, label="Active seats this cycle"),), width=6),
             top("Top languages by acceptances", "sum(code_acceptance_activity_count) per language "
                 "(language_feature rows), top 10.", B, ix.LANGUAGE, ACC, variables=("scope", "language"),
                 query=LANG_Q, width=12),
@@ -36,13 +36,14 @@ def rows() -> list[RowSpec]:
                    agg="max"),
         )),
         RowSpec("Usage breakdown insight", (
-            table("Breakdown by language and editor", "Per language × feature (language_feature rows): sums of "
-                  f"generations, acceptances, lines; {RATE_TEXT}.", B, (GEN, ACC, SUGG, ADDED),
-                  (ix.LANGUAGE, ix.FEATURE), variables=("scope", "language"), query=LANG_Q,
-                  extra=rate_metrics(ACC, GEN)),
+            # GitHub reports no language × IDE rows; each user-day names its top language and top IDE.
+            table("Breakdown by top language and top editor", "Per top_language × top_ide of each user-day (a "
+                  "user's day counted once, under its top pair): sums of generations, acceptances, lines; "
+                  f"{RATE_TEXT}.", UD, (GEN, ACC, SUGG, ADDED), (ix.TOP_LANGUAGE, ix.TOP_IDE),
+                  query=f"{ix.ACTIVE}:true", extra=(rate_of("11", "10", "31", ACC, GEN),)),
             table("Breakdown by editor", f"Per IDE (ide rows): sums of generations, acceptances, lines; {RATE_TEXT}.",
                   B, (GEN, ACC, SUGG, ADDED), (ix.IDE,), variables=("scope", "ide"),
-                  query=breakdown(ix.BREAKDOWN_IDE), extra=rate_metrics(ACC, GEN)),
+                  query=breakdown(ix.BREAKDOWN_IDE), extra=(rate_of("11", "10", "31", ACC, GEN),)),
         )),
     ]
 
@@ -50,6 +51,7 @@ def rows() -> list[RowSpec]:
 def dashboard() -> dict[str, Any]:
     return build_dashboard(
         UID, "Copilot Usage (Original)", "The classic three rows on the usage-metrics report data.",
-        rows(), [variable("scope"), variable("language", ("scope",)), variable("ide", ("scope",))],
+        rows(), [variable("scope_type"), variable("scope", ("scope_type",)),
+                 variable("language", ("scope_type", "scope")), variable("ide", ("scope_type", "scope"))],
         ["copilot", "usage", "original"],
     )

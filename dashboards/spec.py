@@ -20,6 +20,8 @@ class Metric:
     hide: bool = False
     script: str | None = None  # bucket_script only
     variables: tuple[tuple[str, str], ...] = ()  # bucket_script: (name, metric id)
+    label: str | None = None  # the column or series name shown; every visible metric has one
+    unit: str | None = None  # this column's unit when it differs from the panel's (a rate in a table)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,9 @@ class Bucket:
     field: str
     size: int = 10
     order_by: str = "_count"
+    label: str | None = None  # the key column's name in a table; None hides the column
+    min_doc_count: int = 1  # terms: 1; date_histogram: 1 ends a series at its last reported day
+    unit: str | None = None  # the key column's unit (a day shown as a date)
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,8 @@ class PanelSpec:
     variables: tuple[str, ...] = ("scope",)  # dashboard variables the query filters on
     scale: tuple[float, float] | None = None  # fixed min and max of the value axis
     reduce: str = "sum"  # stat/bargauge: how the daily values fold into one number (Grafana calc name)
+    sort_by: str | None = None  # a column label: the table's rows (or bars) sorted by it, descending
+    band_column: str | None = None  # table: the column whose cells are coloured by `thresholds`
 
 
 @dataclass(frozen=True)

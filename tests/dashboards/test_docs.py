@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dashboards import main, original
+from dashboards.build import described
 from dashboards.docs import CLASSIC, render
 
 
@@ -12,7 +13,7 @@ def test_every_panel_is_documented_with_its_index() -> None:
     for row in [*main.rows(), *original.rows()]:
         assert f"### {row.title}" in lines
         for p in row.panels:
-            start = f"| {p.title} | {p.description.replace('|', chr(92) + '|')} | `{p.index.key}` |"
+            start = f"| {p.title} | {described(p).replace('|', chr(92) + '|')} | `{p.index.key}` |"
             assert any(x.startswith(start) for x in lines), p.title
 
 

@@ -25,9 +25,21 @@ def _relax(node: Any) -> Any:
     return node
 
 
+def _any_value(schema: dict[str, Any]) -> dict[str, Any]:
+    """Override matchers and property values are Go `any` in Grafana (a field name string for byName, a unit
+    string for `unit`): the published schema narrows them to objects, which the SDK's own override_by_name
+    output would fail. Only those two properties are widened."""
+    definitions = schema["definitions"]
+    definitions["MatcherConfig"]["properties"]["options"] = {}
+    definitions["DynamicConfigValue"]["properties"]["value"] = {}
+    return schema
+
+
 @cache
 def _schema(name: str) -> dict[str, Any]:
     schema = json.loads((SCHEMAS / f"{name}.jsonschema.json").read_text(encoding="utf-8"))
+    if name == "dashboard":
+        return _any_value(schema)
     return _relax(schema) if name == "elasticsearch" else schema
 
 
