@@ -467,6 +467,8 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output ELASTICSEARCH_URL string = elasticsearch.outputs.url
+// Read by scripts/es-revisions.sh (azd hooks) to deactivate the running revision around updates.
+output ELASTICSEARCH_APP_NAME string = elasticsearch.outputs.name
 output GRAFANA_URL string = grafana.outputs.url
 output GRAFANA_AUTH_CLIENT_ID string = useGraphModule ? entraApp.outputs.clientId : authClientId
 output GRAFANA_IDENTITY_PRINCIPAL_ID string = identities.outputs.grafanaPrincipalId

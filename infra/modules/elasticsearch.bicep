@@ -76,12 +76,24 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
     environmentId: managedEnvironment.id
     workloadProfileName: 'Consumption'
     configuration: {
-      activeRevisionsMode: 'Single'
+      // Multiple, not Single: in Single mode Container Apps keeps the old revision running until the new
+      // one is ready, but the new one can never get ready while the old one holds the node lock on the
+      // shared data directory, so every update stalls (microsoft/azure-container-apps#1011). In Multiple
+      // mode the azd hooks deactivate the running revision around each update (scripts/es-revisions.sh):
+      // a short, planned outage instead of a stuck deployment (docs/deploy-azure.md, "Redeploying").
+      activeRevisionsMode: 'Multiple'
       ingress: {
         external: true
         targetPort: 9200
         transport: 'http'
         allowInsecure: false
+        // All traffic to the newest revision, so nothing needs re-pointing after a deployment.
+        traffic: [
+          {
+            latestRevision: true
+            weight: 100
+          }
+        ]
       }
       registries: [
         {
