@@ -177,8 +177,13 @@ var archiveContainerName = 'raw-reports'
 
 // The issuer looks like https://login.microsoftonline.com/<tenant>/v2.0 (or sts.windows.net/<tenant>/):
 // its first path segment is the tenant. The preprovision hook checks the shape.
-var authTenantId = empty(authOpenIdIssuer) ? tenant().tenantId : split(authOpenIdIssuer, '/')[3]
+var issuerTenantId = empty(authOpenIdIssuer) ? tenant().tenantId : split(authOpenIdIssuer, '/')[3]
 var useGraphModule = entraAuthEnabled && createAppRegistration && empty(authClientId)
+// Cross-tenant sign-in is not something the automatic registration can do: it is single-tenant and lives
+// in this tenant, next to Grafana's managed identity. Refuse it here (scripts/preprovision.* says the same
+// earlier when AZURE_TENANT_ID is known); docs/deploy-azure.md describes the manual multi-tenant route.
+var crossTenantIsSupported = !useGraphModule || toLower(issuerTenantId) == toLower(tenant().tenantId)
+var authTenantId = crossTenantIsSupported ? issuerTenantId : fail('AZURE_AUTHENTICATION_OPEN_ID_ISSUER names another tenant than the one deployed to; the automatic app registration is single-tenant. Leave the issuer empty, or register a multi-tenant app in this tenant and set AUTH_CLIENT_ID (docs/deploy-azure.md).')
 var grafanaUrl = 'https://${names.grafanaApp}.${publicEnvironment.outputs.defaultDomain}'
 
 // Before the first `azd deploy` the apps run this public image; azd then deploys the real ones.
@@ -365,7 +370,6 @@ module entraApp 'modules/entra-app.bicep' = if (useGraphModule) {
     displayName: 'Copilot Usage Dashboard (${environmentName})'
     grafanaUrl: grafanaUrl
     grafanaIdentityPrincipalId: identities.outputs.grafanaPrincipalId
-    tenantId: authTenantId
     includeGroupsClaim: !empty(grafanaAllowedGroups)
     adminUserObjectId: principalType == 'User' ? principalId : ''
   }

@@ -27,7 +27,7 @@ function Get-Source([string] $Name, [string] $Fallback) {
 $macroChecked = 'GITHUB_PAT', 'GH_PAT', 'GITHUB_APP_PRIVATE_KEY', 'GH_APP_PRIVATE_KEY', 'GITHUB_APP_ID', 'GH_APP_ID',
     'GITHUB_APP_INSTALLATION_ID', 'GH_APP_INSTALLATION_ID', 'ORGANIZATION_SLUGS', 'GH_ORGANIZATION_SLUGS',
     'ENTERPRISE_SLUGS', 'GH_ENTERPRISE_SLUGS', 'ELASTIC_PASSWORD', 'ES_WRITER_PASSWORD', 'ES_READER_PASSWORD',
-    'GRAFANA_ADMIN_PASSWORD', 'AUTH_CLIENT_ID', 'AZURE_AUTHENTICATION_CLIENT_ID'
+    'GRAFANA_ADMIN_PASSWORD', 'AUTH_CLIENT_ID', 'AZURE_AUTHENTICATION_CLIENT_ID', 'GRAFANA_AUTH_CLIENT_ID', 'GH_API_URL'
 foreach ($name in $macroChecked) {
     if ((Get-Setting $name) -cmatch '^\$\([A-Za-z_][A-Za-z0-9_.]*\)$') {
         Add-Problem "$name holds an unresolved Azure Pipelines macro: define that pipeline variable, or remove the mapping from the pipeline"
@@ -94,6 +94,8 @@ Test-Pattern 'MAX_CONCURRENCY' '^([1-9]|[12][0-9]|3[0-2])$' 'must be a whole num
 Test-Pattern 'BACKFILL_START' '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' 'must be a date as YYYY-MM-DD'
 Test-Pattern 'LOG_LEVEL' '^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$' 'must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL'
 Test-Pattern 'COLLECT_SCHEDULE' '^[^ ]+( [^ ]+){5}$' "must be an NCRONTAB expression with six fields (seconds first), e.g. '0 5 * * * *'"
+# GH_API_URL first: inside GitHub Actions, GITHUB_API_URL is the runner's own variable (main.parameters.json).
+Test-Pattern 'GH_API_URL' '^https?://[^ ]+$' 'must be a URL starting with https://'
 Test-Pattern 'GITHUB_API_URL' '^https?://[^ ]+$' 'must be a URL starting with https://'
 Test-Pattern 'AZURE_PRINCIPAL_TYPE' '^(User|ServicePrincipal|Group)$' 'must be User, ServicePrincipal or Group'
 foreach ($name in 'VNET_ADDRESS_PREFIX', 'PRIVATE_ENV_SUBNET_PREFIX', 'PUBLIC_ENV_SUBNET_PREFIX', 'FUNCTION_SUBNET_PREFIX') {
@@ -102,14 +104,31 @@ foreach ($name in 'VNET_ADDRESS_PREFIX', 'PRIVATE_ENV_SUBNET_PREFIX', 'PUBLIC_EN
 
 # --- Grafana sign-in ---------------------------------------------------------------------------------
 $guid = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+# Same order as authClientId in main.parameters.json; GRAFANA_AUTH_CLIENT_ID is the registration an
+# earlier provision created (an output), which pipelines and later provisions reuse.
 $clientId = Get-Setting 'AUTH_CLIENT_ID' 'AZURE_AUTHENTICATION_CLIENT_ID'
+$clientSource = Get-Source 'AUTH_CLIENT_ID' 'AZURE_AUTHENTICATION_CLIENT_ID'
+if (-not $clientId) {
+    $clientId = Get-Setting 'GRAFANA_AUTH_CLIENT_ID'
+    $clientSource = 'GRAFANA_AUTH_CLIENT_ID'
+}
 if ($clientId -and $clientId -notmatch $guid) {
-    Add-Problem "$(Get-Source 'AUTH_CLIENT_ID' 'AZURE_AUTHENTICATION_CLIENT_ID') must be the application (client) id, a GUID"
+    Add-Problem "$clientSource must be the application (client) id, a GUID"
 }
 Test-Pattern 'AZURE_AUTHENTICATION_OPEN_ID_ISSUER' '^https://[^/]+/[0-9a-fA-F-]{36}(/v2\.0)?/?$' 'must look like https://login.microsoftonline.com/<tenant id>/v2.0'
 Test-Pattern 'GRAFANA_ALLOWED_GROUPS' '^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36})*$' 'must be comma-separated group object ids'
 if ((Get-Setting 'AZURE_AUTHENTICATION_ENABLED') -ne 'false' -and (Get-Setting 'CREATE_APP_REGISTRATION') -eq 'false' -and -not $clientId) {
     Add-Problem 'Grafana sign-in needs an app registration: set AUTH_CLIENT_ID (or AZURE_AUTHENTICATION_CLIENT_ID) to an existing one, or CREATE_APP_REGISTRATION=true (see docs/deploy-azure.md)'
+}
+# Cross-tenant sign-in: the automatic registration is single-tenant in the deployment's tenant, like
+# Grafana's managed identity; infra/main.bicep refuses the same combination with fail().
+$issuer = Get-Setting 'AZURE_AUTHENTICATION_OPEN_ID_ISSUER'
+$deployTenant = Get-Setting 'AZURE_TENANT_ID'
+if ($issuer -and $deployTenant -and -not $clientId -and (Get-Setting 'AZURE_AUTHENTICATION_ENABLED') -ne 'false' -and (Get-Setting 'CREATE_APP_REGISTRATION') -ne 'false') {
+    $issuerTenant = ($issuer.Split('/') + @('', '', '', ''))[3]
+    if ($issuerTenant.ToLowerInvariant() -ne $deployTenant.ToLowerInvariant()) {
+        Add-Problem 'AZURE_AUTHENTICATION_OPEN_ID_ISSUER names another tenant than the deployment''s (AZURE_TENANT_ID): the automatic app registration is single-tenant and cannot sign those users in. Leave the issuer empty, or register a multi-tenant app in this tenant and set AUTH_CLIENT_ID (docs/deploy-azure.md, cross-tenant sign-in)'
+    }
 }
 
 # --- generated passwords in pipelines ----------------------------------------------------------------

@@ -111,8 +111,8 @@ def deactivated(calls: list[str]) -> list[str]:
 
 
 def test_all_deactivates_every_active_revision(fake_az: dict[str, str]) -> None:
-    code, output, calls = hook({**fake_az, "FAKE_ACTIVE": "ca-es-abc--r1 ca-es-abc--r2", "FAKE_LATEST": "ca-es-abc--r2"},
-                               "all")
+    env = {**fake_az, "FAKE_ACTIVE": "ca-es-abc--r1 ca-es-abc--r2", "FAKE_LATEST": "ca-es-abc--r2"}
+    code, output, calls = hook(env, "all")
     assert code == 0, output
     assert deactivated(calls) == ["ca-es-abc--r1", "ca-es-abc--r2"]
     assert all("--resource-group rg-test --name ca-es-abc" in c for c in calls if c.startswith("containerapp"))
