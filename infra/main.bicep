@@ -123,8 +123,12 @@ param alertWebhookUrl string = ''
 
 // --- platform ------------------------------------------------------------------------------------------
 
-@description('Key Vault purge protection (KEY_VAULT_PURGE_PROTECTION). Irreversible once on.')
-param keyVaultPurgeProtection bool = true
+// Off by default: the vault's name is derived from the environment, and with purge protection on a deleted
+// vault holds that name for 90 days, so `azd down` followed by `azd up` of the same environment failed.
+// Soft delete stays on. Production: turn it on, knowing the name is then taken for 90 days after a
+// teardown (docs/deploy-azure.md, "Teardown").
+@description('Key Vault purge protection (KEY_VAULT_PURGE_PROTECTION, default false). Irreversible once on.')
+param keyVaultPurgeProtection bool = false
 
 param vnetAddressPrefix string = '10.60.0.0/16'
 param privateEnvSubnetPrefix string = '10.60.0.0/23'
@@ -170,6 +174,7 @@ var secretNames = {
   elasticsearchWriterPassword: 'es-writer-password'
   elasticsearchReaderPassword: 'es-reader-password'
   grafanaAdminPassword: 'grafana-admin-password'
+  alertWebhookUrl: 'alert-webhook-url'
 }
 
 var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}'
@@ -269,6 +274,7 @@ module keyVault 'modules/keyvault.bicep' = {
     elasticsearchWriterPassword: elasticsearchWriterPassword
     elasticsearchReaderPassword: elasticsearchReaderPassword
     grafanaAdminPassword: grafanaAdminPassword
+    alertWebhookUrl: alertWebhookUrl
   }
 }
 
@@ -283,6 +289,7 @@ module roleAssignments 'modules/role-assignments.bicep' = {
     secretNames: secretNames
     hasGithubPat: !empty(githubPat)
     hasGithubAppPrivateKey: !empty(githubAppPrivateKey)
+    hasAlertWebhook: !empty(alertWebhookUrl)
     functionPrincipalId: identities.outputs.functionPrincipalId
     elasticsearchPrincipalId: identities.outputs.elasticsearchPrincipalId
     grafanaPrincipalId: identities.outputs.grafanaPrincipalId
@@ -302,6 +309,8 @@ module privateEnvironment 'modules/container-env.bicep' = {
     subnetId: network.outputs.privateEnvSubnetId
     internal: true
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    // Elasticsearch's passwords travel inside this environment (ingress to replica): encrypt that hop too.
+    peerTrafficEncryption: true
   }
 }
 
@@ -341,6 +350,10 @@ module elasticsearch 'modules/elasticsearch.bicep' = {
     indexPrefix: indexPrefix
     nfsServer: nfsStorage.outputs.nfsServer
     nfsSharePath: nfsStorage.outputs.nfsSharePath
+    allowedSourcePrefixes: [
+      functionSubnetPrefix
+      publicEnvSubnetPrefix
+    ]
   }
   // Key Vault references and registry pulls are checked when the app is created.
   dependsOn: [
@@ -405,7 +418,8 @@ module grafana 'modules/grafana.bicep' = {
     authClientId: useGraphModule ? entraApp.outputs.clientId : authClientId
     authTenantId: authTenantId
     allowedGroups: grafanaAllowedGroups
-    alertWebhookUrl: alertWebhookUrl
+    // The webhook URL usually carries a token: it lives in Key Vault and reaches Grafana as a secret.
+    alertWebhookSecretName: empty(alertWebhookUrl) ? '' : secretNames.alertWebhookUrl
   }
   dependsOn: [
     roleAssignments

@@ -19,8 +19,9 @@ param identityId string
 param registryServer string
 param image string
 
+// Azure Linux 3.0's busybox: CBL-Mariner 2.0 (the former default) reached its end of life in July 2025.
 @description('Image of the init container that fixes data-directory ownership (needs a shell and chown).')
-param initImage string = 'mcr.microsoft.com/cbl-mariner/busybox:2.0'
+param initImage string = 'mcr.microsoft.com/azurelinux/busybox:1.36'
 
 param keyVaultUri string
 
@@ -34,6 +35,10 @@ param indexPrefix string
 
 param nfsServer string
 param nfsSharePath string
+
+@description('Address ranges allowed to reach the ingress (the Function\'s and Grafana\'s subnets); everything else is refused.')
+@minLength(1)
+param allowedSourcePrefixes array
 
 @description('vCPU of the Elasticsearch container (the init container adds 0.25).')
 param cpu string = '1.75'
@@ -87,6 +92,13 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
         targetPort: 9200
         transport: 'http'
         allowInsecure: false
+        // Only the collector's and Grafana's subnets; any other address in the virtual network is refused.
+        ipSecurityRestrictions: [for (prefix, i) in allowedSourcePrefixes: {
+          name: 'allow-client-${i}'
+          description: 'Elasticsearch client subnet'
+          ipAddressRange: prefix
+          action: 'Allow'
+        }]
         // All traffic to the newest revision, so nothing needs re-pointing after a deployment.
         traffic: [
           {

@@ -44,9 +44,8 @@ param authTenantId string
 @description('Comma-separated Entra group object ids allowed to sign in (empty: any user with an app role).')
 param allowedGroups string = ''
 
-@secure()
-@description('Webhook for the provisioned alert rules (ALERT_WEBHOOK_URL); empty: no contact point is provisioned.')
-param alertWebhookUrl string = ''
+@description('Key Vault secret holding the alert webhook URL (ALERT_WEBHOOK_URL); empty: no contact point is provisioned.')
+param alertWebhookSecretName string = ''
 
 var authority = '${environment().authentication.loginEndpoint}${authTenantId}'
 var secretsMountPath = '/run/secrets'
@@ -192,11 +191,35 @@ var datasourceSettings = [
 ]
 
 // Read by the image's entrypoint (grafana/entrypoint.sh), which adds the contact point only when it is set;
-// left out entirely when empty so an unset variable and the image's default behave the same.
-var alertSettings = empty(alertWebhookUrl) ? [] : [
+// left out entirely when empty so an unset variable and the image's default behave the same. A secret
+// reference, never a plain value: webhook URLs carry their token, and plain environment values are shown
+// to anyone who may read the app's configuration.
+var alertSettings = empty(alertWebhookSecretName) ? [] : [
   {
     name: 'ALERT_WEBHOOK_URL'
-    value: alertWebhookUrl
+    secretRef: 'alert-webhook-url'
+  }
+]
+
+// Every secret is a Key Vault reference read with the app's identity.
+var keyVaultSecrets = [
+  {
+    name: 'grafana-admin-password'
+    keyVaultUrl: '${keyVaultUri}secrets/${adminPasswordSecretName}'
+    identity: identityId
+  }
+  {
+    name: 'reader-password'
+    keyVaultUrl: '${keyVaultUri}secrets/${readerPasswordSecretName}'
+    identity: identityId
+  }
+]
+
+var alertSecrets = empty(alertWebhookSecretName) ? [] : [
+  {
+    name: 'alert-webhook-url'
+    keyVaultUrl: '${keyVaultUri}secrets/${alertWebhookSecretName}'
+    identity: identityId
   }
 ]
 
@@ -227,18 +250,7 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
           identity: identityId
         }
       ]
-      secrets: [
-        {
-          name: 'grafana-admin-password'
-          keyVaultUrl: '${keyVaultUri}secrets/${adminPasswordSecretName}'
-          identity: identityId
-        }
-        {
-          name: 'reader-password'
-          keyVaultUrl: '${keyVaultUri}secrets/${readerPasswordSecretName}'
-          identity: identityId
-        }
-      ]
+      secrets: concat(keyVaultSecrets, alertSecrets)
     }
     template: {
       containers: [

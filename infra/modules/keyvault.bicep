@@ -36,6 +36,10 @@ param elasticsearchReaderPassword string
 @secure()
 param grafanaAdminPassword string
 
+@secure()
+@description('Grafana\'s alert webhook URL (often with a token in it); empty: no secret.')
+param alertWebhookUrl string = ''
+
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -111,6 +115,15 @@ resource grafanaAdminPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-0
   properties: {
     value: grafanaAdminPassword
     contentType: 'text/plain'
+  }
+}
+
+resource alertWebhookSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(alertWebhookUrl)) {
+  parent: vault
+  name: secretNames.alertWebhookUrl
+  properties: {
+    value: alertWebhookUrl
+    contentType: 'text/uri-list'
   }
 }
 

@@ -16,6 +16,7 @@ param secretNames object
 
 param hasGithubPat bool
 param hasGithubAppPrivateKey bool
+param hasAlertWebhook bool = false
 
 param functionPrincipalId string
 param elasticsearchPrincipalId string
@@ -72,6 +73,11 @@ resource readerPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' exi
 resource grafanaAdminPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = {
   parent: vault
   name: secretNames.grafanaAdminPassword
+}
+
+resource alertWebhookSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = {
+  parent: vault
+  name: secretNames.alertWebhookUrl
 }
 
 resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
@@ -206,6 +212,16 @@ resource grafanaReadsAdminPassword 'Microsoft.Authorization/roleAssignments@2022
 resource grafanaReadsReaderPassword 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (doRoleAssignments) {
   name: guid(readerPasswordSecret.id, grafanaPrincipalId, roles.keyVaultSecretsUser)
   scope: readerPasswordSecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: grafanaPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource grafanaReadsAlertWebhook 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (doRoleAssignments && hasAlertWebhook) {
+  name: guid(alertWebhookSecret.id, grafanaPrincipalId, roles.keyVaultSecretsUser)
+  scope: alertWebhookSecret
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
     principalId: grafanaPrincipalId
