@@ -45,7 +45,8 @@ has_space() {
 for name in GITHUB_PAT GH_PAT GITHUB_APP_PRIVATE_KEY GH_APP_PRIVATE_KEY GITHUB_APP_ID GH_APP_ID \
     GITHUB_APP_INSTALLATION_ID GH_APP_INSTALLATION_ID ORGANIZATION_SLUGS GH_ORGANIZATION_SLUGS \
     ENTERPRISE_SLUGS GH_ENTERPRISE_SLUGS ELASTIC_PASSWORD ES_WRITER_PASSWORD ES_READER_PASSWORD \
-    GRAFANA_ADMIN_PASSWORD AUTH_CLIENT_ID AZURE_AUTHENTICATION_CLIENT_ID GRAFANA_AUTH_CLIENT_ID GH_API_URL; do
+    GRAFANA_ADMIN_PASSWORD AUTH_CLIENT_ID AZURE_AUTHENTICATION_CLIENT_ID GRAFANA_AUTH_CLIENT_ID GH_API_URL \
+    EXTERNAL_ELASTICSEARCH_URL EXTERNAL_ELASTICSEARCH_API_KEY EXTERNAL_ELASTICSEARCH_READER_API_KEY; do
     if matches "$(value "$name")" '^\$\([A-Za-z_][A-Za-z0-9_.]*\)$'; then
         problem "$name holds an unresolved Azure Pipelines macro: define that pipeline variable, or remove the mapping from the pipeline"
         eval "$name=''"
@@ -108,7 +109,8 @@ check_bool() {
         *) problem "$1 must be true or false" ;;
     esac
 }
-for name in AZURE_ROLE_ASSIGNMENTS AZURE_AUTHENTICATION_ENABLED CREATE_APP_REGISTRATION KEY_VAULT_PURGE_PROTECTION; do
+for name in AZURE_ROLE_ASSIGNMENTS AZURE_AUTHENTICATION_ENABLED CREATE_APP_REGISTRATION KEY_VAULT_PURGE_PROTECTION \
+    PRIVATE_ENDPOINTS NAT_GATEWAY ELASTICSEARCH_BACKUPS; do
     check_bool "$name"
 done
 
@@ -129,7 +131,31 @@ check_pattern COLLECT_SCHEDULE '^[^ ]+( [^ ]+){5}$' "must be an NCRONTAB express
 check_pattern GH_API_URL '^https?://[^ ]+$' "must be a URL starting with https://"
 check_pattern GITHUB_API_URL '^https?://[^ ]+$' "must be a URL starting with https://"
 check_pattern AZURE_PRINCIPAL_TYPE '^(User|ServicePrincipal|Group)$' "must be User, ServicePrincipal or Group"
-for name in VNET_ADDRESS_PREFIX PRIVATE_ENV_SUBNET_PREFIX PUBLIC_ENV_SUBNET_PREFIX FUNCTION_SUBNET_PREFIX; do
+check_pattern SNAPSHOT_SCHEDULE '^[0-9A-Za-z*?/,# -]+$' "must be an Elasticsearch cron expression such as '0 30 1 * * ?'"
+for name in SNAPSHOT_RETENTION_DAYS SNAPSHOT_MIN_COUNT SNAPSHOT_MAX_COUNT; do
+    check_pattern "$name" '^[1-9][0-9]{0,3}$' "must be a whole number from 1 to 9999"
+done
+check_pattern SNAPSHOT_STORAGE_SKU '^Standard_(LRS|ZRS|GRS)$' "must be Standard_LRS, Standard_ZRS or Standard_GRS"
+
+# --- an existing Elasticsearch cluster -----------------------------------------------------------------
+es_url="$(value EXTERNAL_ELASTICSEARCH_URL)"
+if [ -n "$es_url" ]; then
+    matches "$es_url" '^https://[^ /]+(:[0-9]+)?/?$' \
+        || problem "EXTERNAL_ELASTICSEARCH_URL must be the cluster's https:// URL (scheme, host and optional port only)"
+    [ -n "$(value EXTERNAL_ELASTICSEARCH_API_KEY)" ] \
+        || problem "EXTERNAL_ELASTICSEARCH_URL is set but EXTERNAL_ELASTICSEARCH_API_KEY is not: the collector needs an API key (docs/deploy-azure.md, existing cluster)"
+    for name in EXTERNAL_ELASTICSEARCH_API_KEY EXTERNAL_ELASTICSEARCH_READER_API_KEY; do
+        v="$(value "$name")"
+        if [ -n "$v" ] && has_space "$v"; then
+            problem "$name contains white space; set the encoded API key alone"
+        fi
+    done
+elif [ -n "$(value EXTERNAL_ELASTICSEARCH_API_KEY)" ]; then
+    problem "EXTERNAL_ELASTICSEARCH_API_KEY is set but EXTERNAL_ELASTICSEARCH_URL is not"
+fi
+
+for name in VNET_ADDRESS_PREFIX PRIVATE_ENV_SUBNET_PREFIX PUBLIC_ENV_SUBNET_PREFIX FUNCTION_SUBNET_PREFIX \
+    PRIVATE_ENDPOINT_SUBNET_PREFIX; do
     check_pattern "$name" '^([0-9]{1,3}[.]){3}[0-9]{1,3}/[0-9]{1,2}$' "must be an address range like 10.60.0.0/16"
 done
 

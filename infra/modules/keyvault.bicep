@@ -9,6 +9,13 @@ param tags object
 @description('Turn on purge protection. Irreversible once on; off lets `azd down --purge` free the name.')
 param enablePurgeProtection bool
 
+@description('Disabled: reachable only through a private endpoint (PRIVATE_ENDPOINTS=true).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 @minValue(7)
 @maxValue(90)
 param softDeleteRetentionInDays int = 90
@@ -40,6 +47,17 @@ param grafanaAdminPassword string
 @description('Grafana\'s alert webhook URL (often with a token in it); empty: no secret.')
 param alertWebhookUrl string = ''
 
+@secure()
+@description('API key of an existing Elasticsearch cluster for the collector (external mode); empty: none.')
+param externalApiKey string = ''
+
+@secure()
+@description('API key of that cluster for Grafana (read-only); empty: none.')
+param externalReaderApiKey string = ''
+
+
+// With private endpoints the public endpoint is closed and the network rules deny by default.
+var publicAccessDisabled = publicNetworkAccess == 'Disabled'
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -56,10 +74,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     softDeleteRetentionInDays: softDeleteRetentionInDays
     // The API rejects an explicit false ("cannot be set to false"), so "off" is sent as null.
     enablePurgeProtection: enablePurgeProtection ? true : null
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: publicAccessDisabled ? 'Deny' : 'Allow'
     }
   }
 }
@@ -127,5 +145,24 @@ resource alertWebhookSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if 
   }
 }
 
+resource externalApiKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(externalApiKey)) {
+  parent: vault
+  name: secretNames.externalApiKey
+  properties: {
+    value: externalApiKey
+    contentType: 'text/plain'
+  }
+}
+
+resource externalReaderApiKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(externalReaderApiKey)) {
+  parent: vault
+  name: secretNames.externalReaderApiKey
+  properties: {
+    value: externalReaderApiKey
+    contentType: 'text/plain'
+  }
+}
+
+output id string = vault.id
 output name string = vault.name
 output uri string = vault.properties.vaultUri

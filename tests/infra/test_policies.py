@@ -114,7 +114,8 @@ def test_container_app_secrets_are_key_vault_references() -> None:
 def test_elasticsearch_is_a_single_secured_writer() -> None:
     (app,) = [a for a in deployed("Microsoft.App/containerApps") if a.file.name == "elasticsearch.bicep"]
     assert app.get("properties", "template", "scale") == {"minReplicas": 1, "maxReplicas": 1}
-    env_names = {e["name"] for e in app.get("properties", "template", "containers")[0]["env"]}
+    env = literal_items(app.get("properties", "template", "containers")[0]["env"], parse(app.file)["variables"])
+    env_names = {e["name"] for e in env}
     assert {"ELASTIC_PASSWORD", "COPILOT_WRITER_PASSWORD", "GRAFANA_READER_PASSWORD", "ES_JAVA_OPTS"} <= env_names
     (volume,) = app.get("properties", "template", "volumes")
     assert volume["storageType"] == "NfsAzureFile"
@@ -200,14 +201,15 @@ def test_key_vault_uses_rbac_soft_delete_and_parameterised_purge_protection() ->
 
 def test_every_key_vault_secret_has_a_content_type() -> None:
     secrets = deployed("Microsoft.KeyVault/vaults/secrets")
-    assert len(secrets) == 7  # the six of before, plus the alert webhook URL (issue 16)
+    # The six of before, plus the alert webhook URL and an external cluster's two API keys (issue 16).
+    assert len(secrets) == 9
     for secret in secrets:
         assert secret.get("properties", "contentType"), secret.where()
 
 
 def test_storage_accounts_refuse_shared_keys_and_public_blobs() -> None:
     accounts = deployed("Microsoft.Storage/storageAccounts")
-    assert len(accounts) == 2
+    assert len(accounts) == 3  # Function storage, NFS share, and (issue 16) the snapshot storage
     for account in accounts:
         assert account.get("properties", "allowSharedKeyAccess") is False, account.where()
         assert account.get("properties", "allowBlobPublicAccess") is False, account.where()
