@@ -173,7 +173,8 @@ def resolve_settings(settings: Settings, source: SecretSource | None = None) -> 
     Read from the vault:
     - the GitHub PAT from `github_pat_secret_name`, unless a GitHub App is configured;
     - the GitHub App private key from `github_app_private_key_secret_name`, when set;
-    - the Elasticsearch password from `elasticsearch_password_secret_name`, when set.
+    - the Elasticsearch password from `elasticsearch_password_secret_name`, when set;
+    - the Elasticsearch API key from `elasticsearch_api_key_secret_name`, when set (an existing cluster).
     Every secret is read before this returns, so a vault problem stops the run before anything is written.
     Without KEY_VAULT_URI the settings are returned unchanged: the environment is then the source.
     """
@@ -217,5 +218,13 @@ def resolve_settings(settings: Settings, source: SecretSource | None = None) -> 
         # Only line breaks are trimmed (a secret uploaded from a file); spaces may belong to a password.
         password = take("elasticsearch_password", "ELASTICSEARCH_PASSWORD", name).strip("\r\n")
         changes["elasticsearch_password"] = Secret(password)
+    if settings.elasticsearch_api_key_secret_name:
+        name = settings.elasticsearch_api_key_secret_name
+        api_key = take("elasticsearch_api_key", "ELASTICSEARCH_API_KEY", name).strip()
+        if any(c.isspace() for c in api_key):
+            raise SecretError(
+                f"Key Vault secret {name!r} (Elasticsearch API key) contains white space; store the key alone"
+            )
+        changes["elasticsearch_api_key"] = Secret(api_key)
     changes["sources"] = origins
     return dataclasses.replace(settings, **changes)

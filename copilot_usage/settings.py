@@ -103,6 +103,7 @@ class Settings:
     github_pat_secret_name: str = "github-pat"  # noqa: S105 - the name of a Key Vault secret, not a secret
     github_app_private_key_secret_name: str | None = None
     elasticsearch_password_secret_name: str | None = None
+    elasticsearch_api_key_secret_name: str | None = None
     execution_interval_hours: float = 1.0
     log_level: str = "INFO"
     # Which environment variable each value came from, for `config check`.
@@ -317,6 +318,14 @@ class _Reader:
         es_password = self.required_nonempty_if_set("ELASTICSEARCH_PASSWORD")
         es_password_secret = self.secret_name("ELASTICSEARCH_PASSWORD_SECRET_NAME", None)
         es_api_key = self.required_nonempty_if_set("ELASTICSEARCH_API_KEY")
+        es_api_key_secret = self.secret_name("ELASTICSEARCH_API_KEY_SECRET_NAME", None)
+        if es_api_key_secret and not key_vault_uri:
+            p.append("ELASTICSEARCH_API_KEY_SECRET_NAME is set but KEY_VAULT_URI is not (the key comes from Key Vault)")
+        if es_api_key_secret and (es_user or es_password_secret):
+            p.append(
+                "set either ELASTICSEARCH_API_KEY_SECRET_NAME or "
+                "ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD_SECRET_NAME, not both"
+            )
         if es_user and es_password is None and not (key_vault_uri and es_password_secret):
             p.append("ELASTICSEARCH_USERNAME is set but ELASTICSEARCH_PASSWORD is not")
         if es_password is not None and not es_user:
@@ -384,6 +393,7 @@ class _Reader:
             github_pat_secret_name=self.secret_name("GITHUB_PAT_SECRET_NAME", "github-pat") or "github-pat",
             github_app_private_key_secret_name=app_key_secret,
             elasticsearch_password_secret_name=es_password_secret,
+            elasticsearch_api_key_secret_name=es_api_key_secret,
             execution_interval_hours=self.number("EXECUTION_INTERVAL_HOURS", 1.0, 0.01, 24 * 7),
             log_level=self.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
             sources=dict(self.sources),

@@ -3,6 +3,7 @@ provider. Generated like the dashboards so a new index can never lack its dataso
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import yaml
@@ -15,9 +16,26 @@ DASHBOARDS_PATH = "/var/lib/grafana/dashboards"
 FOLDER = "Copilot Usage"
 
 
-def datasources() -> dict[str, Any]:
+def datasources(auth: str = "basic") -> dict[str, Any]:
+    """auth="basic": grafana_reader's user and password (the node in the deployment); auth="api_key": an API key
+    sent as `Authorization: ApiKey <key>` through a custom header (an existing cluster)."""
     # Grafana expands $VAR / ${VAR} from its environment when it reads provisioning files; the password
-    # stays in secureJsonData so it is encrypted at rest and never shown in the UI.
+    # and the key stay in secureJsonData so they are encrypted at rest and never shown in the UI.
+    if auth == "basic":
+        credentials: dict[str, Any] = {
+            "basicAuth": True,
+            "basicAuthUser": "${ELASTICSEARCH_USERNAME}",
+            "secureJsonData": {"basicAuthPassword": "${ELASTICSEARCH_PASSWORD}"},
+        }
+        header: dict[str, Any] = {}
+    elif auth == "api_key":
+        credentials = {
+            "basicAuth": False,
+            "secureJsonData": {"httpHeaderValue1": "ApiKey ${ELASTICSEARCH_API_KEY}"},
+        }
+        header = {"httpHeaderName1": "Authorization"}
+    else:
+        raise ValueError(f"unknown auth {auth!r}")
     return {
         "apiVersion": 1,
         "datasources": [
@@ -27,13 +45,12 @@ def datasources() -> dict[str, Any]:
                 "type": "elasticsearch",
                 "access": "proxy",
                 "url": "${ELASTICSEARCH_URL}",
-                "basicAuth": True,
-                "basicAuthUser": "${ELASTICSEARCH_USERNAME}",
-                "secureJsonData": {"basicAuthPassword": "${ELASTICSEARCH_PASSWORD}"},
+                **copy.deepcopy(credentials),
                 "jsonData": {
                     "index": "${INDEX_PREFIX}" + index.key,
                     "timeField": TIME_FIELD,
                     "maxConcurrentShardRequests": 5,
+                    **header,
                 },
                 "isDefault": index.key == "usage_daily",
                 "editable": False,
@@ -41,6 +58,10 @@ def datasources() -> dict[str, Any]:
             for index in all_indices()
         ],
     }
+
+
+def datasources_api_key() -> dict[str, Any]:
+    return datasources("api_key")
 
 
 def dashboard_provider() -> dict[str, Any]:

@@ -32,6 +32,17 @@ OPTIONAL_ALERTING: dict[str, tuple[Callable[[], dict[str, Any]], str]] = {
 }
 
 
+# Also outside the tree: the API-key variant of the datasources, which grafana/entrypoint.sh provisions instead
+# of the user/password one when ELASTICSEARCH_API_KEY is set (an existing cluster, docs/deploy-azure.md).
+OPTIONAL_DATASOURCES_DIR = "grafana/datasources-apikey"
+OPTIONAL_DATASOURCES: dict[str, tuple[Callable[[], dict[str, Any]], str]] = {
+    f"{OPTIONAL_DATASOURCES_DIR}/elasticsearch.yaml": (
+        provisioning.datasources_api_key,
+        "The datasources with an API key; used by grafana/entrypoint.sh instead of the provisioning tree's "
+        "when ELASTICSEARCH_API_KEY is set."),
+}
+
+
 def rendered() -> dict[str, str]:
     """Dashboard file name -> JSON text."""
     return {name: render(make()) for name, make in DASHBOARDS.items()}
@@ -40,7 +51,7 @@ def rendered() -> dict[str, str]:
 def outputs() -> dict[str, str]:
     """Path relative to the repository root -> file text, for everything the generator writes."""
     out = {f"{DASHBOARD_DIR}/{name}": text for name, text in rendered().items()}
-    for path, (make, header) in (PROVISIONING | OPTIONAL_ALERTING).items():
+    for path, (make, header) in (PROVISIONING | OPTIONAL_ALERTING | OPTIONAL_DATASOURCES).items():
         out[path] = provisioning.render_yaml(make(), header)
     out[DOCS] = docs.render()
     return out

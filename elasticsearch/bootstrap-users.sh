@@ -14,6 +14,16 @@
 #   ES_LOCAL_URL              where the node listens (default http://127.0.0.1:9200)
 #   BOOTSTRAP_TIMEOUT_SECONDS how long to wait for the node (default 900)
 #   BOOTSTRAP_RETRY_SECONDS   pause between attempts (default 5)
+# Backups (optional; all set by infra/modules/elasticsearch.bicep when backups are on):
+#   SNAPSHOT_ACCOUNT          storage account of the snapshot repository (empty: no backups configured)
+#   SNAPSHOT_CONTAINER        its blob container (default es-snapshots)
+#   SNAPSHOT_REPOSITORY       repository name (default azure-backups)
+#   SNAPSHOT_SCHEDULE         SLM cron expression, UTC (default '0 30 1 * * ?', daily at 01:30)
+#   SNAPSHOT_RETENTION_DAYS   delete snapshots older than this (default 30) ...
+#   SNAPSHOT_MIN_COUNT        ... but always keep this many (default 7)
+#   SNAPSHOT_MAX_COUNT        and never more than this many (default 60)
+# The repository and the snapshot lifecycle (SLM) policy are PUT on every start, like the users, so a
+# changed schedule or retention takes effect on the next restart. docs/operations.md: restore.
 # No password is ever printed or put on a command line (curl reads them from a private file / stdin).
 set -euo pipefail
 
@@ -31,6 +41,25 @@ retry_seconds="${BOOTSTRAP_RETRY_SECONDS:-5}"
 for name in ELASTIC_PASSWORD COPILOT_WRITER_PASSWORD GRAFANA_READER_PASSWORD; do
     [[ -n "${!name:-}" ]] || fail "${name} is not set; it must come from the Key Vault secret of the same purpose"
 done
+
+snapshot_account="${SNAPSHOT_ACCOUNT:-}"
+snapshot_container="${SNAPSHOT_CONTAINER:-es-snapshots}"
+snapshot_repository="${SNAPSHOT_REPOSITORY:-azure-backups}"
+snapshot_schedule="${SNAPSHOT_SCHEDULE:-0 30 1 * * ?}"
+retention_days="${SNAPSHOT_RETENTION_DAYS:-30}"
+min_count="${SNAPSHOT_MIN_COUNT:-7}"
+max_count="${SNAPSHOT_MAX_COUNT:-60}"
+if [[ -n "${snapshot_account}" ]]; then
+    # Checked here because these values are placed inside JSON bodies.
+    [[ "${snapshot_account}" =~ ^[a-z0-9]{3,24}$ ]] || fail "SNAPSHOT_ACCOUNT must be a storage account name"
+    [[ "${snapshot_container}" =~ ^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$ ]] || fail "SNAPSHOT_CONTAINER must be a blob container name"
+    [[ "${snapshot_repository}" =~ ^[a-z0-9][a-z0-9_-]{0,63}$ ]] || fail "SNAPSHOT_REPOSITORY must be lowercase letters, digits, '-' or '_'"
+    [[ "${snapshot_schedule}" =~ ^[0-9A-Za-z*?/,#\ -]+$ ]] || fail "SNAPSHOT_SCHEDULE must be a cron expression such as '0 30 1 * * ?'"
+    for name in retention_days min_count max_count; do
+        [[ "${!name}" =~ ^[1-9][0-9]{0,3}$ ]] || fail "SNAPSHOT_${name^^} must be a whole number from 1 to 9999"
+    done
+    ((min_count <= max_count)) || fail "SNAPSHOT_MIN_COUNT must not exceed SNAPSHOT_MAX_COUNT"
+fi
 
 # Same rule as copilot_usage/settings.py: it also keeps the prefix safe to place inside JSON.
 [[ "${prefix}" =~ ^[a-z0-9][a-z0-9_-]{0,49}$ ]] \
@@ -129,3 +158,18 @@ put "user copilot_writer" /_security/user/copilot_writer \
 put "user grafana_reader" /_security/user/grafana_reader \
     "$(user_body grafana_reader 'Grafana datasource' GRAFANA_READER_PASSWORD)"
 log "done: copilot_writer and grafana_reader are ready for indices ${prefix}*"
+
+if [[ -z "${snapshot_account}" ]]; then
+    log "no SNAPSHOT_ACCOUNT: snapshots are not configured"
+    exit 0
+fi
+# The node reads the account from its keystore (entrypoint.sh) and authenticates with the container app's
+# managed identity (AZURE_CLIENT_ID): the repository-azure module falls back to the Azure SDK's default
+# credentials when no key or SAS token is configured (Elasticsearch 8.16 and later). Creating the
+# repository makes Elasticsearch verify that it can write to the container.
+repository_body="{\"type\":\"azure\",\"settings\":{\"client\":\"default\",\"container\":\"${snapshot_container}\",\"base_path\":\"copilot-usage\",\"compress\":true}}"
+put "snapshot repository ${snapshot_repository}" "/_snapshot/${snapshot_repository}" "${repository_body}"
+# Only the product's indices; users and roles are re-created by this script on every start anyway.
+policy_body="{\"schedule\":\"${snapshot_schedule}\",\"name\":\"<copilot-usage-{now/d}>\",\"repository\":\"${snapshot_repository}\",\"config\":{\"indices\":[${indices}],\"include_global_state\":false,\"ignore_unavailable\":true},\"retention\":{\"expire_after\":\"${retention_days}d\",\"min_count\":${min_count},\"max_count\":${max_count}}}"
+put "snapshot policy copilot-usage-daily" /_slm/policy/copilot-usage-daily "${policy_body}"
+log "done: snapshots of ${prefix}* go to container ${snapshot_container} of ${snapshot_account} (schedule '${snapshot_schedule}' UTC, kept ${retention_days} days, ${min_count} to ${max_count} snapshots)"

@@ -123,13 +123,59 @@ param alertWebhookUrl string = ''
 
 // --- platform ------------------------------------------------------------------------------------------
 
-@description('Key Vault purge protection (KEY_VAULT_PURGE_PROTECTION). Irreversible once on.')
-param keyVaultPurgeProtection bool = true
+// Off by default: the vault's name is derived from the environment, and with purge protection on a deleted
+// vault holds that name for 90 days, so `azd down` followed by `azd up` of the same environment failed.
+// Soft delete stays on. Production: turn it on, knowing the name is then taken for 90 days after a
+// teardown (docs/deploy-azure.md, "Teardown").
+@description('Key Vault purge protection (KEY_VAULT_PURGE_PROTECTION, default false). Irreversible once on.')
+param keyVaultPurgeProtection bool = false
 
 param vnetAddressPrefix string = '10.60.0.0/16'
 param privateEnvSubnetPrefix string = '10.60.0.0/23'
 param publicEnvSubnetPrefix string = '10.60.2.0/23'
 param functionSubnetPrefix string = '10.60.4.0/24'
+
+@description('Private endpoints for the storage accounts (blob) and Key Vault, public access off (PRIVATE_ENDPOINTS).')
+param privateEndpoints bool = false
+
+@description('Subnet of the private endpoints (PRIVATE_ENDPOINT_SUBNET_PREFIX), used only with privateEndpoints.')
+param privateEndpointSubnetPrefix string = '10.60.5.0/24'
+
+@description('NAT gateway with one static public IP for the collector\'s outbound traffic (NAT_GATEWAY).')
+param natGateway bool = false
+
+// --- Elasticsearch: in this environment, or an existing cluster ------------------------------------------
+
+@description('URL of an existing Elasticsearch 8.x cluster (EXTERNAL_ELASTICSEARCH_URL); empty: run one node here.')
+param externalElasticsearchUrl string = ''
+
+@secure()
+@description('API key of that cluster for the collector (EXTERNAL_ELASTICSEARCH_API_KEY), stored only in Key Vault.')
+param externalElasticsearchApiKey string = ''
+
+@secure()
+@description('Read-only API key for Grafana (EXTERNAL_ELASTICSEARCH_READER_API_KEY); empty: Grafana uses the collector\'s.')
+param externalElasticsearchReaderApiKey string = ''
+
+@description('Daily Elasticsearch snapshots to Blob storage (ELASTICSEARCH_BACKUPS); ignored with an external cluster.')
+param elasticsearchBackups bool = true
+
+@description('When snapshots are taken: Elasticsearch cron syntax, UTC (SNAPSHOT_SCHEDULE).')
+param snapshotSchedule string = '0 30 1 * * ?'
+
+@description('Days snapshots are kept (SNAPSHOT_RETENTION_DAYS), within SNAPSHOT_MIN_COUNT and SNAPSHOT_MAX_COUNT.')
+param snapshotRetentionDays string = '30'
+
+param snapshotMinCount string = '7'
+param snapshotMaxCount string = '60'
+
+@description('Replication of the snapshot storage (SNAPSHOT_STORAGE_SKU): Standard_LRS, Standard_ZRS or Standard_GRS.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+])
+param snapshotStorageSku string = 'Standard_LRS'
 
 @description('Set by azd once the app exists, so re-provisioning keeps the deployed image.')
 param elasticsearchExists bool = false
@@ -151,6 +197,8 @@ var names = {
   registry: '${abbrs.containerRegistryRegistries}${token}'
   storage: '${abbrs.storageStorageAccounts}${token}'
   nfsStorage: '${abbrs.storageStorageAccounts}nfs${token}'
+  backupStorage: '${abbrs.storageStorageAccounts}bak${token}'
+  natGateway: '${abbrs.networkNatGateways}${token}'
   functionIdentity: '${abbrs.managedIdentityUserAssignedIdentities}func-${token}'
   elasticsearchIdentity: '${abbrs.managedIdentityUserAssignedIdentities}es-${token}'
   grafanaIdentity: '${abbrs.managedIdentityUserAssignedIdentities}grafana-${token}'
@@ -170,16 +218,33 @@ var secretNames = {
   elasticsearchWriterPassword: 'es-writer-password'
   elasticsearchReaderPassword: 'es-reader-password'
   grafanaAdminPassword: 'grafana-admin-password'
+  alertWebhookUrl: 'alert-webhook-url'
+  externalApiKey: 'es-external-api-key'
+  externalReaderApiKey: 'es-external-reader-api-key'
 }
+
+// Bring your own Elasticsearch: with a URL, no node, NFS share, internal environment or snapshot storage
+// is created here; the collector and Grafana use the cluster with API keys kept in Key Vault.
+var useExternalElasticsearch = !empty(externalElasticsearchUrl)
+var useBackups = elasticsearchBackups && !useExternalElasticsearch
+var snapshotContainerName = 'es-snapshots'
+var publicNetworkAccess = privateEndpoints ? 'Disabled' : 'Enabled'
 
 var deploymentContainerName = 'app-package-${take(names.functionApp, 32)}'
 var archiveContainerName = 'raw-reports'
 
 // The issuer looks like https://login.microsoftonline.com/<tenant>/v2.0 (or sts.windows.net/<tenant>/):
 // its first path segment is the tenant. The preprovision hook checks the shape.
-var authTenantId = empty(authOpenIdIssuer) ? tenant().tenantId : split(authOpenIdIssuer, '/')[3]
+var issuerTenantId = empty(authOpenIdIssuer) ? tenant().tenantId : split(authOpenIdIssuer, '/')[3]
 var useGraphModule = entraAuthEnabled && createAppRegistration && empty(authClientId)
+// Cross-tenant sign-in is not something the automatic registration can do: it is single-tenant and lives
+// in this tenant, next to Grafana's managed identity. Refuse it here (scripts/preprovision.* says the same
+// earlier when AZURE_TENANT_ID is known); docs/deploy-azure.md describes the manual multi-tenant route.
+var crossTenantIsSupported = !useGraphModule || toLower(issuerTenantId) == toLower(tenant().tenantId)
+var authTenantId = crossTenantIsSupported ? issuerTenantId : fail('AZURE_AUTHENTICATION_OPEN_ID_ISSUER names another tenant than the one deployed to; the automatic app registration is single-tenant. Leave the issuer empty, or register a multi-tenant app in this tenant and set AUTH_CLIENT_ID (docs/deploy-azure.md).')
 var grafanaUrl = 'https://${names.grafanaApp}.${publicEnvironment.outputs.defaultDomain}'
+// Where the collector and Grafana find Elasticsearch: the node here, or the external cluster.
+var elasticsearchUrl = useExternalElasticsearch ? externalElasticsearchUrl : elasticsearch.outputs.url
 
 // Before the first `azd deploy` the apps run this public image; azd then deploys the real ones.
 var placeholderImage = 'mcr.microsoft.com/azuredocs/containerapps-helloworld:latest'
@@ -196,6 +261,17 @@ module network 'modules/network.bicep' = {
     privateEnvSubnetPrefix: privateEnvSubnetPrefix
     publicEnvSubnetPrefix: publicEnvSubnetPrefix
     functionSubnetPrefix: functionSubnetPrefix
+    privateEndpointSubnetPrefix: privateEndpoints ? privateEndpointSubnetPrefix : ''
+    natGatewayId: natGateway ? nat.outputs.id : ''
+  }
+}
+
+module nat 'modules/nat-gateway.bicep' = if (natGateway) {
+  name: 'nat-gateway'
+  params: {
+    name: names.natGateway
+    location: location
+    tags: tags
   }
 }
 
@@ -237,10 +313,23 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: deploymentContainerName
     archiveContainerName: archiveContainerName
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
-module nfsStorage 'modules/nfs-storage.bicep' = {
+module backupStorage 'modules/backup-storage.bicep' = if (useBackups) {
+  name: 'backup-storage'
+  params: {
+    name: names.backupStorage
+    location: location
+    tags: tags
+    containerName: snapshotContainerName
+    skuName: snapshotStorageSku
+    publicNetworkAccess: publicNetworkAccess
+  }
+}
+
+module nfsStorage 'modules/nfs-storage.bicep' = if (!useExternalElasticsearch) {
   name: 'nfs-storage'
   params: {
     name: names.nfsStorage
@@ -257,6 +346,7 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     tags: tags
     enablePurgeProtection: keyVaultPurgeProtection
+    publicNetworkAccess: publicNetworkAccess
     secretNames: secretNames
     githubPat: githubPat
     githubAppPrivateKey: githubAppPrivateKey
@@ -264,6 +354,26 @@ module keyVault 'modules/keyvault.bicep' = {
     elasticsearchWriterPassword: elasticsearchWriterPassword
     elasticsearchReaderPassword: elasticsearchReaderPassword
     grafanaAdminPassword: grafanaAdminPassword
+    alertWebhookUrl: alertWebhookUrl
+    externalApiKey: useExternalElasticsearch ? externalElasticsearchApiKey : ''
+    externalReaderApiKey: useExternalElasticsearch ? (empty(externalElasticsearchReaderApiKey) ? externalElasticsearchApiKey : externalElasticsearchReaderApiKey) : ''
+  }
+}
+
+module endpoints 'modules/private-endpoints.bicep' = if (privateEndpoints) {
+  name: 'private-endpoints'
+  params: {
+    location: location
+    tags: tags
+    subnetId: network.outputs.privateEndpointSubnetId
+    virtualNetworkId: network.outputs.id
+    blobStorageAccountIds: useBackups ? [
+      storage.outputs.id
+      backupStorage.outputs.id
+    ] : [
+      storage.outputs.id
+    ]
+    keyVaultId: keyVault.outputs.id
   }
 }
 
@@ -278,6 +388,10 @@ module roleAssignments 'modules/role-assignments.bicep' = {
     secretNames: secretNames
     hasGithubPat: !empty(githubPat)
     hasGithubAppPrivateKey: !empty(githubAppPrivateKey)
+    hasAlertWebhook: !empty(alertWebhookUrl)
+    useExternalElasticsearch: useExternalElasticsearch
+    backupStorageAccountName: useBackups ? names.backupStorage : ''
+    backupContainerName: useBackups ? snapshotContainerName : ''
     functionPrincipalId: identities.outputs.functionPrincipalId
     elasticsearchPrincipalId: identities.outputs.elasticsearchPrincipalId
     grafanaPrincipalId: identities.outputs.grafanaPrincipalId
@@ -288,7 +402,7 @@ module roleAssignments 'modules/role-assignments.bicep' = {
 
 // --- Elasticsearch in the internal environment -----------------------------------------------------------
 
-module privateEnvironment 'modules/container-env.bicep' = {
+module privateEnvironment 'modules/container-env.bicep' = if (!useExternalElasticsearch) {
   name: 'private-environment'
   params: {
     name: names.privateEnvironment
@@ -297,10 +411,12 @@ module privateEnvironment 'modules/container-env.bicep' = {
     subnetId: network.outputs.privateEnvSubnetId
     internal: true
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    // Elasticsearch's passwords travel inside this environment (ingress to replica): encrypt that hop too.
+    peerTrafficEncryption: true
   }
 }
 
-module privateDns 'modules/private-dns.bicep' = {
+module privateDns 'modules/private-dns.bicep' = if (!useExternalElasticsearch) {
   name: 'private-dns'
   params: {
     zoneName: privateEnvironment.outputs.defaultDomain
@@ -310,7 +426,7 @@ module privateDns 'modules/private-dns.bicep' = {
   }
 }
 
-module elasticsearchImage 'modules/current-image.bicep' = {
+module elasticsearchImage 'modules/current-image.bicep' = if (!useExternalElasticsearch) {
   name: 'elasticsearch-image'
   params: {
     name: names.elasticsearchApp
@@ -319,7 +435,7 @@ module elasticsearchImage 'modules/current-image.bicep' = {
   }
 }
 
-module elasticsearch 'modules/elasticsearch.bicep' = {
+module elasticsearch 'modules/elasticsearch.bicep' = if (!useExternalElasticsearch) {
   name: 'elasticsearch'
   params: {
     name: names.elasticsearchApp
@@ -327,6 +443,7 @@ module elasticsearch 'modules/elasticsearch.bicep' = {
     tags: tags
     environmentName: privateEnvironment.outputs.name
     identityId: identities.outputs.elasticsearchIdentityId
+    identityClientId: identities.outputs.elasticsearchClientId
     registryServer: registry.outputs.loginServer
     image: elasticsearchImage.outputs.image
     keyVaultUri: keyVault.outputs.uri
@@ -336,11 +453,22 @@ module elasticsearch 'modules/elasticsearch.bicep' = {
     indexPrefix: indexPrefix
     nfsServer: nfsStorage.outputs.nfsServer
     nfsSharePath: nfsStorage.outputs.nfsSharePath
+    allowedSourcePrefixes: [
+      functionSubnetPrefix
+      publicEnvSubnetPrefix
+    ]
+    snapshotAccountName: useBackups ? names.backupStorage : ''
+    snapshotContainerName: snapshotContainerName
+    snapshotSchedule: snapshotSchedule
+    snapshotRetentionDays: snapshotRetentionDays
+    snapshotMinCount: snapshotMinCount
+    snapshotMaxCount: snapshotMaxCount
   }
   // Key Vault references and registry pulls are checked when the app is created.
   dependsOn: [
     roleAssignments
     privateDns
+    backupStorage
   ]
 }
 
@@ -365,7 +493,6 @@ module entraApp 'modules/entra-app.bicep' = if (useGraphModule) {
     displayName: 'Copilot Usage Dashboard (${environmentName})'
     grafanaUrl: grafanaUrl
     grafanaIdentityPrincipalId: identities.outputs.grafanaPrincipalId
-    tenantId: authTenantId
     includeGroupsClaim: !empty(grafanaAllowedGroups)
     adminUserObjectId: principalType == 'User' ? principalId : ''
   }
@@ -394,14 +521,16 @@ module grafana 'modules/grafana.bicep' = {
     image: grafanaImage.outputs.image
     keyVaultUri: keyVault.outputs.uri
     adminPasswordSecretName: secretNames.grafanaAdminPassword
-    readerPasswordSecretName: secretNames.elasticsearchReaderPassword
-    elasticsearchUrl: elasticsearch.outputs.url
+    readerPasswordSecretName: useExternalElasticsearch ? secretNames.externalReaderApiKey : secretNames.elasticsearchReaderPassword
+    elasticsearchAuth: useExternalElasticsearch ? 'apiKey' : 'basic'
+    elasticsearchUrl: elasticsearchUrl
     indexPrefix: indexPrefix
     entraAuthEnabled: entraAuthEnabled
     authClientId: useGraphModule ? entraApp.outputs.clientId : authClientId
     authTenantId: authTenantId
     allowedGroups: grafanaAllowedGroups
-    alertWebhookUrl: alertWebhookUrl
+    // The webhook URL usually carries a token: it lives in Key Vault and reaches Grafana as a secret.
+    alertWebhookSecretName: empty(alertWebhookUrl) ? '' : secretNames.alertWebhookUrl
   }
   dependsOn: [
     roleAssignments
@@ -422,9 +551,11 @@ var collectorSettings = {
   GITHUB_APP_ID: githubAppId
   GITHUB_APP_INSTALLATION_ID: githubAppInstallationId
   GITHUB_APP_PRIVATE_KEY_SECRET_NAME: empty(githubAppPrivateKey) ? '' : secretNames.githubAppPrivateKey
-  ELASTICSEARCH_URL: elasticsearch.outputs.url
-  ELASTICSEARCH_USERNAME: 'copilot_writer'
-  ELASTICSEARCH_PASSWORD_SECRET_NAME: secretNames.elasticsearchWriterPassword
+  ELASTICSEARCH_URL: elasticsearchUrl
+  // The node here: user copilot_writer with its password; an external cluster: an API key. Both in Key Vault.
+  ELASTICSEARCH_USERNAME: useExternalElasticsearch ? '' : 'copilot_writer'
+  ELASTICSEARCH_PASSWORD_SECRET_NAME: useExternalElasticsearch ? '' : secretNames.elasticsearchWriterPassword
+  ELASTICSEARCH_API_KEY_SECRET_NAME: useExternalElasticsearch ? secretNames.externalApiKey : ''
   ELASTICSEARCH_COMPAT: 'elasticsearch'
   INDEX_PREFIX: indexPrefix
   LATE_WINDOW_DAYS: lateWindowDays
@@ -466,7 +597,13 @@ output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
-output ELASTICSEARCH_URL string = elasticsearch.outputs.url
+output ELASTICSEARCH_URL string = elasticsearchUrl
+// Read by scripts/es-revisions.sh (azd hooks) to deactivate the running revision around updates; empty
+// with an external cluster (the hooks then do nothing).
+output ELASTICSEARCH_APP_NAME string = useExternalElasticsearch ? '' : elasticsearch.outputs.name
+output ELASTICSEARCH_SNAPSHOT_STORAGE string = useBackups ? names.backupStorage : ''
+// The collector's fixed outbound address (for GitHub IP allow lists) when NAT_GATEWAY is on.
+output COLLECTOR_OUTBOUND_IP string = natGateway ? nat.outputs.outboundIp : ''
 output GRAFANA_URL string = grafana.outputs.url
 output GRAFANA_AUTH_CLIENT_ID string = useGraphModule ? entraApp.outputs.clientId : authClientId
 output GRAFANA_IDENTITY_PRINCIPAL_ID string = identities.outputs.grafanaPrincipalId

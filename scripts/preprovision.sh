@@ -45,7 +45,8 @@ has_space() {
 for name in GITHUB_PAT GH_PAT GITHUB_APP_PRIVATE_KEY GH_APP_PRIVATE_KEY GITHUB_APP_ID GH_APP_ID \
     GITHUB_APP_INSTALLATION_ID GH_APP_INSTALLATION_ID ORGANIZATION_SLUGS GH_ORGANIZATION_SLUGS \
     ENTERPRISE_SLUGS GH_ENTERPRISE_SLUGS ELASTIC_PASSWORD ES_WRITER_PASSWORD ES_READER_PASSWORD \
-    GRAFANA_ADMIN_PASSWORD AUTH_CLIENT_ID AZURE_AUTHENTICATION_CLIENT_ID; do
+    GRAFANA_ADMIN_PASSWORD AUTH_CLIENT_ID AZURE_AUTHENTICATION_CLIENT_ID GRAFANA_AUTH_CLIENT_ID GH_API_URL \
+    EXTERNAL_ELASTICSEARCH_URL EXTERNAL_ELASTICSEARCH_API_KEY EXTERNAL_ELASTICSEARCH_READER_API_KEY; do
     if matches "$(value "$name")" '^\$\([A-Za-z_][A-Za-z0-9_.]*\)$'; then
         problem "$name holds an unresolved Azure Pipelines macro: define that pipeline variable, or remove the mapping from the pipeline"
         eval "$name=''"
@@ -108,7 +109,8 @@ check_bool() {
         *) problem "$1 must be true or false" ;;
     esac
 }
-for name in AZURE_ROLE_ASSIGNMENTS AZURE_AUTHENTICATION_ENABLED CREATE_APP_REGISTRATION KEY_VAULT_PURGE_PROTECTION; do
+for name in AZURE_ROLE_ASSIGNMENTS AZURE_AUTHENTICATION_ENABLED CREATE_APP_REGISTRATION KEY_VAULT_PURGE_PROTECTION \
+    PRIVATE_ENDPOINTS NAT_GATEWAY ELASTICSEARCH_BACKUPS; do
     check_bool "$name"
 done
 
@@ -125,17 +127,50 @@ check_pattern MAX_CONCURRENCY '^([1-9]|[12][0-9]|3[0-2])$' "must be a whole numb
 check_pattern BACKFILL_START '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' "must be a date as YYYY-MM-DD"
 check_pattern LOG_LEVEL '^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$' "must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
 check_pattern COLLECT_SCHEDULE '^[^ ]+( [^ ]+){5}$' "must be an NCRONTAB expression with six fields (seconds first), e.g. '0 5 * * * *'"
+# GH_API_URL first: inside GitHub Actions, GITHUB_API_URL is the runner's own variable (main.parameters.json).
+check_pattern GH_API_URL '^https?://[^ ]+$' "must be a URL starting with https://"
 check_pattern GITHUB_API_URL '^https?://[^ ]+$' "must be a URL starting with https://"
 check_pattern AZURE_PRINCIPAL_TYPE '^(User|ServicePrincipal|Group)$' "must be User, ServicePrincipal or Group"
-for name in VNET_ADDRESS_PREFIX PRIVATE_ENV_SUBNET_PREFIX PUBLIC_ENV_SUBNET_PREFIX FUNCTION_SUBNET_PREFIX; do
+check_pattern SNAPSHOT_SCHEDULE '^[0-9A-Za-z*?/,# -]+$' "must be an Elasticsearch cron expression such as '0 30 1 * * ?'"
+for name in SNAPSHOT_RETENTION_DAYS SNAPSHOT_MIN_COUNT SNAPSHOT_MAX_COUNT; do
+    check_pattern "$name" '^[1-9][0-9]{0,3}$' "must be a whole number from 1 to 9999"
+done
+check_pattern SNAPSHOT_STORAGE_SKU '^Standard_(LRS|ZRS|GRS)$' "must be Standard_LRS, Standard_ZRS or Standard_GRS"
+
+# --- an existing Elasticsearch cluster -----------------------------------------------------------------
+es_url="$(value EXTERNAL_ELASTICSEARCH_URL)"
+if [ -n "$es_url" ]; then
+    matches "$es_url" '^https://[^ /]+(:[0-9]+)?/?$' \
+        || problem "EXTERNAL_ELASTICSEARCH_URL must be the cluster's https:// URL (scheme, host and optional port only)"
+    [ -n "$(value EXTERNAL_ELASTICSEARCH_API_KEY)" ] \
+        || problem "EXTERNAL_ELASTICSEARCH_URL is set but EXTERNAL_ELASTICSEARCH_API_KEY is not: the collector needs an API key (docs/deploy-azure.md, existing cluster)"
+    for name in EXTERNAL_ELASTICSEARCH_API_KEY EXTERNAL_ELASTICSEARCH_READER_API_KEY; do
+        v="$(value "$name")"
+        if [ -n "$v" ] && has_space "$v"; then
+            problem "$name contains white space; set the encoded API key alone"
+        fi
+    done
+elif [ -n "$(value EXTERNAL_ELASTICSEARCH_API_KEY)" ]; then
+    problem "EXTERNAL_ELASTICSEARCH_API_KEY is set but EXTERNAL_ELASTICSEARCH_URL is not"
+fi
+
+for name in VNET_ADDRESS_PREFIX PRIVATE_ENV_SUBNET_PREFIX PUBLIC_ENV_SUBNET_PREFIX FUNCTION_SUBNET_PREFIX \
+    PRIVATE_ENDPOINT_SUBNET_PREFIX; do
     check_pattern "$name" '^([0-9]{1,3}[.]){3}[0-9]{1,3}/[0-9]{1,2}$' "must be an address range like 10.60.0.0/16"
 done
 
 # --- Grafana sign-in ---------------------------------------------------------------------------------
 guid='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+# Same order as authClientId in main.parameters.json; GRAFANA_AUTH_CLIENT_ID is the registration an
+# earlier provision created (an output), which pipelines and later provisions reuse.
 client_id="$(value AUTH_CLIENT_ID AZURE_AUTHENTICATION_CLIENT_ID)"
+client_source="$(source_of AUTH_CLIENT_ID AZURE_AUTHENTICATION_CLIENT_ID)"
+if [ -z "$client_id" ]; then
+    client_id="$(value GRAFANA_AUTH_CLIENT_ID)"
+    client_source=GRAFANA_AUTH_CLIENT_ID
+fi
 if [ -n "$client_id" ] && ! matches "$client_id" "$guid"; then
-    problem "$(source_of AUTH_CLIENT_ID AZURE_AUTHENTICATION_CLIENT_ID) must be the application (client) id, a GUID"
+    problem "$client_source must be the application (client) id, a GUID"
 fi
 check_pattern AZURE_AUTHENTICATION_OPEN_ID_ISSUER '^https://[^/]+/[0-9a-fA-F-]{36}(/v2\.0)?/?$' \
     "must look like https://login.microsoftonline.com/<tenant id>/v2.0"
@@ -143,6 +178,18 @@ check_pattern GRAFANA_ALLOWED_GROUPS '^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36})*$' "m
 if [ "$(value AZURE_AUTHENTICATION_ENABLED)" != "false" ] && [ "$(value CREATE_APP_REGISTRATION)" = "false" ] \
     && [ -z "$client_id" ]; then
     problem "Grafana sign-in needs an app registration: set AUTH_CLIENT_ID (or AZURE_AUTHENTICATION_CLIENT_ID) to an existing one, or CREATE_APP_REGISTRATION=true (see docs/deploy-azure.md)"
+fi
+# Cross-tenant sign-in: the automatic registration is single-tenant and lives in the deployment's tenant,
+# and Grafana's managed identity (the federated credential) belongs to that tenant too. Users of another
+# tenant cannot sign in with it; infra/main.bicep refuses the same combination with fail().
+issuer="$(value AZURE_AUTHENTICATION_OPEN_ID_ISSUER)"
+deploy_tenant="$(value AZURE_TENANT_ID)"
+if [ -n "$issuer" ] && [ -n "$deploy_tenant" ] && [ -z "$client_id" ] \
+    && [ "$(value AZURE_AUTHENTICATION_ENABLED)" != "false" ] && [ "$(value CREATE_APP_REGISTRATION)" != "false" ]; then
+    issuer_tenant="$(printf '%s' "$issuer" | cut -d/ -f4 | tr 'A-F' 'a-f')"
+    if [ "$issuer_tenant" != "$(printf '%s' "$deploy_tenant" | tr 'A-F' 'a-f')" ]; then
+        problem "AZURE_AUTHENTICATION_OPEN_ID_ISSUER names another tenant than the deployment's (AZURE_TENANT_ID): the automatic app registration is single-tenant and cannot sign those users in. Leave the issuer empty, or register a multi-tenant app in this tenant and set AUTH_CLIENT_ID (docs/deploy-azure.md, cross-tenant sign-in)"
+    fi
 fi
 
 # --- generated passwords in pipelines ----------------------------------------------------------------

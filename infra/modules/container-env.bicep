@@ -15,6 +15,9 @@ param internal bool
 
 param logAnalyticsWorkspaceId string
 
+@description('Encrypt traffic between apps inside the environment (peer-to-peer TLS).')
+param peerTrafficEncryption bool = false
+
 resource managedEnvironment 'Microsoft.App/managedEnvironments@2026-01-01' = {
   name: name
   location: location
@@ -34,6 +37,11 @@ resource managedEnvironment 'Microsoft.App/managedEnvironments@2026-01-01' = {
       destination: 'azure-monitor'
     }
     zoneRedundant: false
+    peerTrafficConfiguration: {
+      encryption: {
+        enabled: peerTrafficEncryption
+      }
+    }
     publicNetworkAccess: internal ? 'Disabled' : 'Enabled'
   }
 }

@@ -16,11 +16,15 @@ param environmentName string
 @description('User-assigned identity (resource id) used for the registry pull and the Key Vault references.')
 param identityId string
 
+@description('Client id of that identity: the snapshot repository authenticates to Blob storage with it.')
+param identityClientId string
+
 param registryServer string
 param image string
 
+// Azure Linux 3.0's busybox: CBL-Mariner 2.0 (the former default) reached its end of life in July 2025.
 @description('Image of the init container that fixes data-directory ownership (needs a shell and chown).')
-param initImage string = 'mcr.microsoft.com/cbl-mariner/busybox:2.0'
+param initImage string = 'mcr.microsoft.com/azurelinux/busybox:1.36'
 
 param keyVaultUri string
 
@@ -35,6 +39,10 @@ param indexPrefix string
 param nfsServer string
 param nfsSharePath string
 
+@description('Address ranges allowed to reach the ingress (the Function\'s and Grafana\'s subnets); everything else is refused.')
+@minLength(1)
+param allowedSourcePrefixes array
+
 @description('vCPU of the Elasticsearch container (the init container adds 0.25).')
 param cpu string = '1.75'
 
@@ -43,7 +51,80 @@ param memory string = '3.5Gi'
 
 param heap string = '1792m'
 
+// --- snapshots (repository-azure + snapshot lifecycle management, see elasticsearch/bootstrap-users.sh) ---
+
+@description('Storage account of the snapshot repository; empty: no backups are configured.')
+param snapshotAccountName string = ''
+
+param snapshotContainerName string = 'es-snapshots'
+
+@description('SLM schedule: Elasticsearch cron syntax (seconds first), evaluated in UTC.')
+param snapshotSchedule string = '0 30 1 * * ?'
+
+@description('Snapshots older than this many days are deleted, keeping at least snapshotMinCount.')
+param snapshotRetentionDays string = '30'
+
+param snapshotMinCount string = '7'
+param snapshotMaxCount string = '60'
+
 var storageName = 'esdata'
+
+// Read by the image's entrypoint (keystore) and bootstrap script (repository and SLM policy). None of
+// them is a secret: the node authenticates to Blob storage with the app's managed identity, which the
+// Azure SDK inside repository-azure finds through AZURE_CLIENT_ID.
+var snapshotSettings = empty(snapshotAccountName) ? [] : [
+  {
+    name: 'AZURE_CLIENT_ID'
+    value: identityClientId
+  }
+  {
+    name: 'SNAPSHOT_ACCOUNT'
+    value: snapshotAccountName
+  }
+  {
+    name: 'SNAPSHOT_CONTAINER'
+    value: snapshotContainerName
+  }
+  {
+    name: 'SNAPSHOT_SCHEDULE'
+    value: snapshotSchedule
+  }
+  {
+    name: 'SNAPSHOT_RETENTION_DAYS'
+    value: snapshotRetentionDays
+  }
+  {
+    name: 'SNAPSHOT_MIN_COUNT'
+    value: snapshotMinCount
+  }
+  {
+    name: 'SNAPSHOT_MAX_COUNT'
+    value: snapshotMaxCount
+  }
+]
+
+var nodeSettings = [
+  {
+    name: 'ES_JAVA_OPTS'
+    value: '-Xms${heap} -Xmx${heap}'
+  }
+  {
+    name: 'ELASTIC_PASSWORD'
+    secretRef: 'elastic-password'
+  }
+  {
+    name: 'COPILOT_WRITER_PASSWORD'
+    secretRef: 'writer-password'
+  }
+  {
+    name: 'GRAFANA_READER_PASSWORD'
+    secretRef: 'reader-password'
+  }
+  {
+    name: 'INDEX_PREFIX'
+    value: indexPrefix
+  }
+]
 var dataPath = '/usr/share/elasticsearch/data'
 
 resource managedEnvironment 'Microsoft.App/managedEnvironments@2026-01-01' existing = {
@@ -76,12 +157,31 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
     environmentId: managedEnvironment.id
     workloadProfileName: 'Consumption'
     configuration: {
-      activeRevisionsMode: 'Single'
+      // Multiple, not Single: in Single mode Container Apps keeps the old revision running until the new
+      // one is ready, but the new one can never get ready while the old one holds the node lock on the
+      // shared data directory, so every update stalls (microsoft/azure-container-apps#1011). In Multiple
+      // mode the azd hooks deactivate the running revision around each update (scripts/es-revisions.sh):
+      // a short, planned outage instead of a stuck deployment (docs/deploy-azure.md, "Redeploying").
+      activeRevisionsMode: 'Multiple'
       ingress: {
         external: true
         targetPort: 9200
         transport: 'http'
         allowInsecure: false
+        // Only the collector's and Grafana's subnets; any other address in the virtual network is refused.
+        ipSecurityRestrictions: [for (prefix, i) in allowedSourcePrefixes: {
+          name: 'allow-client-${i}'
+          description: 'Elasticsearch client subnet'
+          ipAddressRange: prefix
+          action: 'Allow'
+        }]
+        // All traffic to the newest revision, so nothing needs re-pointing after a deployment.
+        traffic: [
+          {
+            latestRevision: true
+            weight: 100
+          }
+        ]
       }
       registries: [
         {
@@ -140,28 +240,7 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
             cpu: json(cpu)
             memory: memory
           }
-          env: [
-            {
-              name: 'ES_JAVA_OPTS'
-              value: '-Xms${heap} -Xmx${heap}'
-            }
-            {
-              name: 'ELASTIC_PASSWORD'
-              secretRef: 'elastic-password'
-            }
-            {
-              name: 'COPILOT_WRITER_PASSWORD'
-              secretRef: 'writer-password'
-            }
-            {
-              name: 'GRAFANA_READER_PASSWORD'
-              secretRef: 'reader-password'
-            }
-            {
-              name: 'INDEX_PREFIX'
-              value: indexPrefix
-            }
-          ]
+          env: concat(nodeSettings, snapshotSettings)
           // TCP probes: with security on, an unauthenticated HTTP probe would only ever see 401.
           probes: [
             {

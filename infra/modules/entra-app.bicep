@@ -20,8 +20,6 @@ param grafanaUrl string
 @description('Principal (object) id of Grafana\'s user-assigned identity, trusted as a federated credential.')
 param grafanaIdentityPrincipalId string
 
-param tenantId string
-
 @description('Request the groups claim (needed when sign-in is limited to groups).')
 param includeGroupsClaim bool = false
 
@@ -68,17 +66,8 @@ resource application 'Microsoft.Graph/applications@v1.0' = {
     value: role.value
     isEnabled: true
   }]
-  requiredResourceAccess: [
-    {
-      resourceAppId: '00000003-0000-0000-c000-000000000000' // Microsoft Graph
-      resourceAccess: [
-        {
-          id: 'e1fe6dd8-ba31-4d61-89e7-88639da4683d' // User.Read
-          type: 'Scope'
-        }
-      ]
-    }
-  ]
+  // No Microsoft Graph permission: Grafana signs users in with the OpenID scopes (openid email profile)
+  // and reads roles and groups from the ID token; it never calls Graph, so User.Read is not requested.
 
   // Grafana authenticates as this app with a token of its managed identity: no client secret exists.
   resource grafanaCredential 'federatedIdentityCredentials@v1.0' = {
@@ -87,13 +76,18 @@ resource application 'Microsoft.Graph/applications@v1.0' = {
     audiences: [
       'api://AzureADTokenExchange'
     ]
-    issuer: '${environment().authentication.loginEndpoint}${tenantId}/v2.0'
+    // The identity's own tenant, which is always the deployment's: a managed identity is trusted only by
+    // an app registration of its tenant (not the tenant users sign in from).
+    issuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
     subject: grafanaIdentityPrincipalId
   }
 }
 
+// Only users (or groups) given one of the app roles may sign in at all; Entra refuses everyone else
+// before Grafana sees them.
 resource servicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' = {
   appId: application.appId
+  appRoleAssignmentRequired: true
 }
 
 resource adminAssignment 'Microsoft.Graph/appRoleAssignedTo@v1.0' = if (!empty(adminUserObjectId)) {

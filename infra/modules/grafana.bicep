@@ -25,7 +25,16 @@ param registryServer string
 param image string
 param keyVaultUri string
 param adminPasswordSecretName string
+
+@description('Key Vault secret with Grafana\'s Elasticsearch credential: grafana_reader\'s password, or an API key.')
 param readerPasswordSecretName string
+
+@description('How Grafana authenticates to Elasticsearch: basic (grafana_reader) or apiKey (an external cluster).')
+@allowed([
+  'basic'
+  'apiKey'
+])
+param elasticsearchAuth string = 'basic'
 
 @description('URL of Elasticsearch as seen from inside the virtual network.')
 param elasticsearchUrl string
@@ -44,9 +53,8 @@ param authTenantId string
 @description('Comma-separated Entra group object ids allowed to sign in (empty: any user with an app role).')
 param allowedGroups string = ''
 
-@secure()
-@description('Webhook for the provisioned alert rules (ALERT_WEBHOOK_URL); empty: no contact point is provisioned.')
-param alertWebhookUrl string = ''
+@description('Key Vault secret holding the alert webhook URL (ALERT_WEBHOOK_URL); empty: no contact point is provisioned.')
+param alertWebhookSecretName string = ''
 
 var authority = '${environment().authentication.loginEndpoint}${authTenantId}'
 var secretsMountPath = '/run/secrets'
@@ -191,12 +199,64 @@ var datasourceSettings = [
   }
 ]
 
+// With an external cluster: an API key. The image's entrypoint then provisions the API-key variant of the
+// datasources (grafana/datasources-apikey), which sends it as `Authorization: ApiKey ...`.
+var apiKeyDatasourceSettings = [
+  {
+    name: 'ELASTICSEARCH_URL'
+    value: elasticsearchUrl
+  }
+  {
+    name: 'ELASTICSEARCH_API_KEY'
+    secretRef: 'reader-api-key'
+  }
+  {
+    name: 'INDEX_PREFIX'
+    value: indexPrefix
+  }
+]
+
 // Read by the image's entrypoint (grafana/entrypoint.sh), which adds the contact point only when it is set;
-// left out entirely when empty so an unset variable and the image's default behave the same.
-var alertSettings = empty(alertWebhookUrl) ? [] : [
+// left out entirely when empty so an unset variable and the image's default behave the same. A secret
+// reference, never a plain value: webhook URLs carry their token, and plain environment values are shown
+// to anyone who may read the app's configuration.
+var alertSettings = empty(alertWebhookSecretName) ? [] : [
   {
     name: 'ALERT_WEBHOOK_URL'
-    value: alertWebhookUrl
+    secretRef: 'alert-webhook-url'
+  }
+]
+
+// Every secret is a Key Vault reference read with the app's identity.
+var keyVaultSecrets = [
+  {
+    name: 'grafana-admin-password'
+    keyVaultUrl: '${keyVaultUri}secrets/${adminPasswordSecretName}'
+    identity: identityId
+  }
+]
+
+var useBasicAuth = elasticsearchAuth == 'basic'
+
+var readerSecrets = useBasicAuth ? [
+  {
+    name: 'reader-password'
+    keyVaultUrl: '${keyVaultUri}secrets/${readerPasswordSecretName}'
+    identity: identityId
+  }
+] : [
+  {
+    name: 'reader-api-key'
+    keyVaultUrl: '${keyVaultUri}secrets/${readerPasswordSecretName}'
+    identity: identityId
+  }
+]
+
+var alertSecrets = empty(alertWebhookSecretName) ? [] : [
+  {
+    name: 'alert-webhook-url'
+    keyVaultUrl: '${keyVaultUri}secrets/${alertWebhookSecretName}'
+    identity: identityId
   }
 ]
 
@@ -227,18 +287,7 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
           identity: identityId
         }
       ]
-      secrets: [
-        {
-          name: 'grafana-admin-password'
-          keyVaultUrl: '${keyVaultUri}secrets/${adminPasswordSecretName}'
-          identity: identityId
-        }
-        {
-          name: 'reader-password'
-          keyVaultUrl: '${keyVaultUri}secrets/${readerPasswordSecretName}'
-          identity: identityId
-        }
-      ]
+      secrets: concat(keyVaultSecrets, readerSecrets, alertSecrets)
     }
     template: {
       containers: [
@@ -249,7 +298,7 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
             cpu: json('0.5')
             memory: '1Gi'
           }
-          env: concat(serverSettings, entraSettings, datasourceSettings, alertSettings)
+          env: concat(serverSettings, entraSettings, useBasicAuth ? datasourceSettings : apiKeyDatasourceSettings, alertSettings)
           probes: [
             {
               type: 'Startup'

@@ -31,6 +31,7 @@ output functionPrincipalId string = functionIdentity.properties.principalId
 output functionClientId string = functionIdentity.properties.clientId
 output elasticsearchIdentityId string = elasticsearchIdentity.id
 output elasticsearchPrincipalId string = elasticsearchIdentity.properties.principalId
+output elasticsearchClientId string = elasticsearchIdentity.properties.clientId
 output grafanaIdentityId string = grafanaIdentity.id
 output grafanaPrincipalId string = grafanaIdentity.properties.principalId
 output grafanaClientId string = grafanaIdentity.properties.clientId

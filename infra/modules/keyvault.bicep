@@ -9,6 +9,13 @@ param tags object
 @description('Turn on purge protection. Irreversible once on; off lets `azd down --purge` free the name.')
 param enablePurgeProtection bool
 
+@description('Disabled: reachable only through a private endpoint (PRIVATE_ENDPOINTS=true).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 @minValue(7)
 @maxValue(90)
 param softDeleteRetentionInDays int = 90
@@ -36,6 +43,21 @@ param elasticsearchReaderPassword string
 @secure()
 param grafanaAdminPassword string
 
+@secure()
+@description('Grafana\'s alert webhook URL (often with a token in it); empty: no secret.')
+param alertWebhookUrl string = ''
+
+@secure()
+@description('API key of an existing Elasticsearch cluster for the collector (external mode); empty: none.')
+param externalApiKey string = ''
+
+@secure()
+@description('API key of that cluster for Grafana (read-only); empty: none.')
+param externalReaderApiKey string = ''
+
+
+// With private endpoints the public endpoint is closed and the network rules deny by default.
+var publicAccessDisabled = publicNetworkAccess == 'Disabled'
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -52,10 +74,12 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     softDeleteRetentionInDays: softDeleteRetentionInDays
     // The API rejects an explicit false ("cannot be set to false"), so "off" is sent as null.
     enablePurgeProtection: enablePurgeProtection ? true : null
-    publicNetworkAccess: 'Enabled'
+    // A ternary, not the parameter itself: checkov 3.3.30 reads a bare parameter's default only for some
+    // hash seeds, which made its result change from run to run.
+    publicNetworkAccess: publicAccessDisabled ? 'Disabled' : 'Enabled'
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: publicAccessDisabled ? 'Deny' : 'Allow'
     }
   }
 }
@@ -114,5 +138,33 @@ resource grafanaAdminPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-0
   }
 }
 
+resource alertWebhookSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(alertWebhookUrl)) {
+  parent: vault
+  name: secretNames.alertWebhookUrl
+  properties: {
+    value: alertWebhookUrl
+    contentType: 'text/uri-list'
+  }
+}
+
+resource externalApiKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(externalApiKey)) {
+  parent: vault
+  name: secretNames.externalApiKey
+  properties: {
+    value: externalApiKey
+    contentType: 'text/plain'
+  }
+}
+
+resource externalReaderApiKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(externalReaderApiKey)) {
+  parent: vault
+  name: secretNames.externalReaderApiKey
+  properties: {
+    value: externalReaderApiKey
+    contentType: 'text/plain'
+  }
+}
+
+output id string = vault.id
 output name string = vault.name
 output uri string = vault.properties.vaultUri

@@ -20,11 +20,59 @@ param publicEnvSubnetPrefix string
 @description('Subnet used by the Function App for outbound VNet integration.')
 param functionSubnetPrefix string
 
+@description('Subnet for private endpoints; empty: no such subnet (private endpoints off).')
+param privateEndpointSubnetPrefix string = ''
+
+@description('NAT gateway for the Function\'s subnet (fixed outbound IP); empty: none.')
+param natGatewayId string = ''
+
 var appEnvironmentDelegation = [
   {
     name: 'Microsoft.App.environments'
     properties: {
       serviceName: 'Microsoft.App/environments'
+    }
+  }
+]
+
+var functionSubnetProperties = {
+  addressPrefix: functionSubnetPrefix
+  delegations: appEnvironmentDelegation
+}
+
+var baseSubnets = [
+  {
+    name: 'snet-cae-private'
+    properties: {
+      addressPrefix: privateEnvSubnetPrefix
+      delegations: appEnvironmentDelegation
+      // The NFS share that holds Elasticsearch's data only accepts traffic from this subnet.
+      serviceEndpoints: [
+        {
+          service: 'Microsoft.Storage'
+        }
+      ]
+    }
+  }
+  {
+    name: 'snet-cae-public'
+    properties: {
+      addressPrefix: publicEnvSubnetPrefix
+      delegations: appEnvironmentDelegation
+    }
+  }
+  {
+    name: 'snet-func'
+    properties: empty(natGatewayId) ? functionSubnetProperties : union(functionSubnetProperties, { natGateway: { id: natGatewayId } })
+  }
+]
+
+var endpointSubnets = empty(privateEndpointSubnetPrefix) ? [] : [
+  {
+    name: 'snet-pe'
+    properties: {
+      addressPrefix: privateEndpointSubnetPrefix
+      privateEndpointNetworkPolicies: 'Disabled'
     }
   }
 ]
@@ -39,35 +87,7 @@ resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
         addressPrefix
       ]
     }
-    subnets: [
-      {
-        name: 'snet-cae-private'
-        properties: {
-          addressPrefix: privateEnvSubnetPrefix
-          delegations: appEnvironmentDelegation
-          // The NFS share that holds Elasticsearch's data only accepts traffic from this subnet.
-          serviceEndpoints: [
-            {
-              service: 'Microsoft.Storage'
-            }
-          ]
-        }
-      }
-      {
-        name: 'snet-cae-public'
-        properties: {
-          addressPrefix: publicEnvSubnetPrefix
-          delegations: appEnvironmentDelegation
-        }
-      }
-      {
-        name: 'snet-func'
-        properties: {
-          addressPrefix: functionSubnetPrefix
-          delegations: appEnvironmentDelegation
-        }
-      }
-    ]
+    subnets: concat(baseSubnets, endpointSubnets)
   }
 }
 
@@ -76,3 +96,4 @@ output name string = vnet.name
 output privateEnvSubnetId string = resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, 'snet-cae-private')
 output publicEnvSubnetId string = resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, 'snet-cae-public')
 output functionSubnetId string = resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, 'snet-func')
+output privateEndpointSubnetId string = empty(privateEndpointSubnetPrefix) ? '' : resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, 'snet-pe')

@@ -16,6 +16,14 @@ param secretNames object
 
 param hasGithubPat bool
 param hasGithubAppPrivateKey bool
+param hasAlertWebhook bool = false
+
+@description('External Elasticsearch mode: the collector and Grafana read API keys instead of passwords.')
+param useExternalElasticsearch bool = false
+
+@description('Snapshot storage account and container Elasticsearch writes to; empty: no backups.')
+param backupStorageAccountName string = ''
+param backupContainerName string = ''
 
 param functionPrincipalId string
 param elasticsearchPrincipalId string
@@ -37,6 +45,7 @@ var roles = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
@@ -74,6 +83,35 @@ resource grafanaAdminPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-0
   name: secretNames.grafanaAdminPassword
 }
 
+resource alertWebhookSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = {
+  parent: vault
+  name: secretNames.alertWebhookUrl
+}
+
+resource externalApiKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = {
+  parent: vault
+  name: secretNames.externalApiKey
+}
+
+resource externalReaderApiKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = {
+  parent: vault
+  name: secretNames.externalReaderApiKey
+}
+
+resource backupStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = if (!empty(backupStorageAccountName)) {
+  name: backupStorageAccountName
+}
+
+resource backupBlobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = if (!empty(backupStorageAccountName)) {
+  parent: backupStorage
+  name: 'default'
+}
+
+resource backupContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = if (!empty(backupStorageAccountName)) {
+  parent: backupBlobService
+  name: backupContainerName
+}
+
 resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
   name: registryName
 }
@@ -101,6 +139,16 @@ resource functionReadsGithubPat 'Microsoft.Authorization/roleAssignments@2022-04
 resource functionReadsGithubAppKey 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (doRoleAssignments && hasGithubAppPrivateKey) {
   name: guid(githubAppKeySecret.id, functionPrincipalId, roles.keyVaultSecretsUser)
   scope: githubAppKeySecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: functionPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource functionReadsExternalApiKey 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (doRoleAssignments && useExternalElasticsearch) {
+  name: guid(externalApiKeySecret.id, functionPrincipalId, roles.keyVaultSecretsUser)
+  scope: externalApiKeySecret
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
     principalId: functionPrincipalId
@@ -181,6 +229,17 @@ resource elasticsearchReadsReaderPassword 'Microsoft.Authorization/roleAssignmen
   }
 }
 
+// Snapshots: write access to the one container, nothing else in that account.
+resource elasticsearchWritesSnapshots 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (doRoleAssignments && !empty(backupStorageAccountName)) {
+  name: guid(backupContainer.id, elasticsearchPrincipalId, roles.storageBlobDataContributor)
+  scope: backupContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: elasticsearchPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 // --- Grafana -----------------------------------------------------------------------------------------
 
 resource grafanaPullsImages 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (doRoleAssignments) {
@@ -206,6 +265,26 @@ resource grafanaReadsAdminPassword 'Microsoft.Authorization/roleAssignments@2022
 resource grafanaReadsReaderPassword 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (doRoleAssignments) {
   name: guid(readerPasswordSecret.id, grafanaPrincipalId, roles.keyVaultSecretsUser)
   scope: readerPasswordSecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: grafanaPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource grafanaReadsExternalApiKey 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (doRoleAssignments && useExternalElasticsearch) {
+  name: guid(externalReaderApiKeySecret.id, grafanaPrincipalId, roles.keyVaultSecretsUser)
+  scope: externalReaderApiKeySecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: grafanaPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource grafanaReadsAlertWebhook 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (doRoleAssignments && hasAlertWebhook) {
+  name: guid(alertWebhookSecret.id, grafanaPrincipalId, roles.keyVaultSecretsUser)
+  scope: alertWebhookSecret
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
     principalId: grafanaPrincipalId

@@ -32,6 +32,8 @@ class FakeNode:
     requests: list[tuple[str, str]] = field(default_factory=list)
     roles: dict[str, Any] = field(default_factory=dict)
     users: dict[str, Any] = field(default_factory=dict)
+    repositories: dict[str, Any] = field(default_factory=dict)
+    policies: dict[str, Any] = field(default_factory=dict)
 
     def handle(self, request: Request) -> Response:
         self.requests.append((request.method, request.path))
@@ -46,6 +48,11 @@ class FakeNode:
         if request.method == "PUT" and self.fail_put and request.path.startswith(self.fail_put):
             body = {"error": {"type": "illegal_argument_exception", "reason": "unknown privilege [bogus]"}}
             return Response(json.dumps(body), status=400, content_type="application/json")
+        snapshot = re.fullmatch(r"/_(snapshot|slm/policy)/([a-z0-9_-]+)", request.path)
+        if request.method == "PUT" and snapshot:
+            store = self.repositories if snapshot.group(1) == "snapshot" else self.policies
+            store[snapshot.group(2)] = json.loads(request.get_data())
+            return Response('{"acknowledged":true}', content_type="application/json")
         match = re.fullmatch(r"/_security/(role|user)/([a-z_]+)", request.path)
         if request.method == "PUT" and match:
             assert request.headers.get("Content-Type") == "application/json"
@@ -170,3 +177,102 @@ def test_bad_input_is_refused_before_any_request(
     assert code == 1
     assert message in output
     assert node.requests == []
+
+
+# --- snapshots: repository-azure + snapshot lifecycle management (issue 16) ----------------------------
+
+SNAPSHOTS = {"SNAPSHOT_ACCOUNT": "stbakabc123", "SNAPSHOT_CONTAINER": "es-snapshots"}
+
+
+def test_without_a_snapshot_account_no_backup_is_configured(node: FakeNode, httpserver) -> None:  # type: ignore[no-untyped-def]
+    code, output = bootstrap(url_of(httpserver))
+    assert code == 0, output
+    assert not node.repositories
+    assert not node.policies
+    assert "snapshots are not configured" in output
+
+
+def test_the_repository_and_the_daily_policy_are_created(node: FakeNode, httpserver) -> None:  # type: ignore[no-untyped-def]
+    code, output = bootstrap(url_of(httpserver), **SNAPSHOTS)
+    assert code == 0, output
+    # Users first: a repository problem must never keep the collector and Grafana locked out.
+    paths = [path for method, path in node.requests if method == "PUT"]
+    assert paths.index("/_security/user/grafana_reader") < paths.index("/_snapshot/azure-backups")
+    # No key or SAS token: the node authenticates with its managed identity (AZURE_CLIENT_ID).
+    assert node.repositories["azure-backups"] == {
+        "type": "azure",
+        "settings": {"client": "default", "container": "es-snapshots", "base_path": "copilot-usage", "compress": True},
+    }
+    policy = node.policies["copilot-usage-daily"]
+    assert policy["repository"] == "azure-backups"
+    assert policy["schedule"] == "0 30 1 * * ?"
+    assert policy["name"] == "<copilot-usage-{now/d}>"
+    assert policy["config"] == {"indices": ["copilot_*"], "include_global_state": False, "ignore_unavailable": True}
+    assert policy["retention"] == {"expire_after": "30d", "min_count": 7, "max_count": 60}
+    assert "kept 30 days" in output
+
+
+def test_schedule_and_retention_are_configurable(node: FakeNode, httpserver) -> None:  # type: ignore[no-untyped-def]
+    code, output = bootstrap(url_of(httpserver), **SNAPSHOTS, SNAPSHOT_SCHEDULE="0 0 */6 * * ?",
+                             SNAPSHOT_RETENTION_DAYS="90", SNAPSHOT_MIN_COUNT="3", SNAPSHOT_MAX_COUNT="400",
+                             SNAPSHOT_REPOSITORY="nightly", INDEX_PREFIX="acme_")
+    assert code == 0, output
+    policy = node.policies["copilot-usage-daily"]
+    assert policy["schedule"] == "0 0 */6 * * ?"
+    assert policy["repository"] == "nightly"
+    assert policy["retention"] == {"expire_after": "90d", "min_count": 3, "max_count": 400}
+    assert policy["config"]["indices"] == ["acme_*"]
+    assert "nightly" in node.repositories
+
+
+def test_a_refused_repository_is_reported_after_the_users_exist(node: FakeNode, httpserver) -> None:  # type: ignore[no-untyped-def]
+    node.fail_put = "/_snapshot/"
+    code, output = bootstrap(url_of(httpserver), **SNAPSHOTS)
+    assert code == 1
+    assert "snapshot repository azure-backups: HTTP 400" in output
+    assert set(node.users) == {"copilot_writer", "grafana_reader"}
+    assert not node.policies
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"SNAPSHOT_ACCOUNT": "Bad_Account"}, "SNAPSHOT_ACCOUNT must be a storage account name"),
+    ({"SNAPSHOT_CONTAINER": 'x"}'}, "SNAPSHOT_CONTAINER must be a blob container name"),
+    ({"SNAPSHOT_SCHEDULE": '0 30 1 * * ?"}'}, "SNAPSHOT_SCHEDULE must be a cron expression"),
+    ({"SNAPSHOT_RETENTION_DAYS": "30d"}, "SNAPSHOT_RETENTION_DAYS must be a whole number"),
+    ({"SNAPSHOT_MIN_COUNT": "9", "SNAPSHOT_MAX_COUNT": "5"}, "SNAPSHOT_MIN_COUNT must not exceed SNAPSHOT_MAX_COUNT"),
+])
+def test_bad_snapshot_settings_are_refused_before_any_request(
+    node: FakeNode, httpserver, overrides: dict[str, str], message: str,  # type: ignore[no-untyped-def]
+) -> None:
+    code, output = bootstrap(url_of(httpserver), **{**SNAPSHOTS, **overrides})
+    assert code == 1
+    assert message in output
+    assert node.requests == []
+
+
+def test_the_entrypoint_puts_the_account_into_the_keystore(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """entrypoint.sh with stand-ins for the keystore tool, the bootstrap and the stock entrypoint."""
+    log = tmp_path / "calls"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    keystore = bin_dir / "elasticsearch-keystore"
+    keystore.write_text(f'#!/bin/sh\nprintf "%s|%s\\n" "$*" "$(cat)" >> {log}\n')
+    keystore.chmod(0o755)
+    script = (REPO / "elasticsearch" / "entrypoint.sh").read_text()
+    script = script.replace("/usr/local/bin/bootstrap-users.sh &", "true &")
+    script = script.replace("exec /usr/local/bin/docker-entrypoint.sh", "exec echo started")
+    entry = tmp_path / "entrypoint.sh"
+    entry.write_text(script)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ES_KEYSTORE_TOOL": str(keystore),
+           "ES_PATH_CONF": str(tmp_path / "config"), "SNAPSHOT_ACCOUNT": "stbakabc123"}
+    result = run(["bash", entry, "eswrapper"], env=env, timeout=20)
+    assert result.returncode == 0, result.stderr
+    assert "started eswrapper" in result.stdout
+    calls = log.read_text().splitlines()
+    assert calls[0].startswith("create|")
+    assert calls[-1] == "add --stdin --force azure.client.default.account|stbakabc123"
+    # Without an account the keystore is not touched.
+    log.write_text("")
+    result = run(["bash", entry, "eswrapper"], env={**env, "SNAPSHOT_ACCOUNT": ""}, timeout=20)
+    assert result.returncode == 0, result.stderr
+    assert log.read_text() == ""

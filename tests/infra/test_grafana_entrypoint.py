@@ -118,3 +118,50 @@ def test_shellcheck_is_clean() -> None:
     result = subprocess.run([optional_tool("shellcheck"), "-s", "sh", str(SCRIPT)], capture_output=True, text=True,
                             timeout=30, check=False)
     assert result.returncode == 0, result.stdout
+
+
+# --- an existing cluster: the API-key datasources (issue 16) ------------------------------------------
+
+API_KEY = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6s3cr3t-key=="
+
+
+def test_an_api_key_switches_to_the_api_key_datasources(sandbox: dict[str, Path]) -> None:
+    before = tree(sandbox["provisioning"])
+    result = start(sandbox, ELASTICSEARCH_API_KEY=API_KEY,
+                   API_KEY_DATASOURCES_DIR=str(GRAFANA / "datasources-apikey"))
+    assert result.returncode == 0, result.stderr
+    assert "s3cr3t" not in result.stdout + result.stderr
+    used = Path((sandbox["record"] / "provisioning").read_text())
+    assert used.parent == sandbox["tmp"]
+    assert tree(sandbox["provisioning"]) == before, "the image's tree is left alone"
+    copied = tree(used)
+    assert set(copied) == set(before), "same files; only the datasources differ"
+    variant = (GRAFANA / "datasources-apikey" / "elasticsearch.yaml").read_bytes()
+    assert copied["datasources/elasticsearch.yaml"] == variant
+    sources = yaml.safe_load(copied["datasources/elasticsearch.yaml"])["datasources"]
+    assert sources
+    for source in sources:
+        assert source["basicAuth"] is False
+        assert "basicAuthUser" not in source
+        assert source["jsonData"]["httpHeaderName1"] == "Authorization"
+        assert source["secureJsonData"] == {"httpHeaderValue1": "ApiKey ${ELASTICSEARCH_API_KEY}"}
+    # The same datasources (names, uids, indices) as with a user and password: dashboards need no change.
+    basic = yaml.safe_load(before["datasources/elasticsearch.yaml"])["datasources"]
+    assert [(s["uid"], s["jsonData"]["index"]) for s in sources] == [(s["uid"], s["jsonData"]["index"]) for s in basic]
+    assert all(b"s3cr3t" not in content for content in copied.values())
+
+
+def test_api_key_and_webhook_together(sandbox: dict[str, Path]) -> None:
+    result = start(sandbox, ELASTICSEARCH_API_KEY=API_KEY, ALERT_WEBHOOK_URL=WEBHOOK,
+                   API_KEY_DATASOURCES_DIR=str(GRAFANA / "datasources-apikey"))
+    assert result.returncode == 0, result.stderr
+    copied = tree(Path((sandbox["record"] / "provisioning").read_text()))
+    assert "alerting/contact-point-webhook.yaml" in copied
+    assert b"httpHeaderName1" in copied["datasources/elasticsearch.yaml"]
+
+
+def test_a_missing_api_key_datasources_file_is_named(sandbox: dict[str, Path]) -> None:
+    result = start(sandbox, ELASTICSEARCH_API_KEY=API_KEY, API_KEY_DATASOURCES_DIR=str(sandbox["root"] / "nowhere"))
+    assert result.returncode == 66
+    assert "elasticsearch.yaml is missing" in result.stderr
+    assert not (sandbox["record"] / "provisioning").exists()

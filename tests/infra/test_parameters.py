@@ -125,7 +125,7 @@ def test_new_names_win_over_classic_ones() -> None:
 def test_defaults_when_nothing_is_set() -> None:
     empty = resolve({})
     assert empty["doRoleAssignments"] == "true"
-    assert empty["keyVaultPurgeProtection"] == "true"
+    assert empty["keyVaultPurgeProtection"] == "false"
     assert empty["createAppRegistration"] == "true"
     assert empty["githubApiUrl"] == "https://api.github.com"
     assert empty["collectSchedule"] == "0 5 * * * *"

@@ -86,9 +86,24 @@ def test_no_container_app_allows_plain_http() -> None:
         assert app.get("properties", "configuration", "ingress", "allowInsecure") is False, app.where()
 
 
+def literal_items(expr, variables: dict) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """Every object a list expression can contribute: list literals, variables holding them, concat() of
+    those, and both branches of a ternary (so a conditional secret is checked as strictly as the rest)."""
+    if isinstance(expr, list):
+        return [item for item in expr]
+    if isinstance(expr, str) and expr in variables:
+        return literal_items(variables[expr]["value"], variables)
+    if isinstance(expr, dict) and isinstance(expr.get("function"), dict) and expr["function"]["type"] == "concat":
+        return [item for arg in expr["function"]["parameters"].values() for item in literal_items(arg, variables)]
+    if isinstance(expr, dict) and isinstance(expr.get("operator"), dict) and expr["operator"]["type"] == "conditional":
+        operands = expr["operator"]["operands"]
+        return literal_items(operands["true_value"], variables) + literal_items(operands["false_value"], variables)
+    raise AssertionError(f"cannot follow list expression {text(expr)[:200]}")
+
+
 def test_container_app_secrets_are_key_vault_references() -> None:
     for app in deployed("Microsoft.App/containerApps"):
-        secrets = app.get("properties", "configuration", "secrets")
+        secrets = literal_items(app.get("properties", "configuration", "secrets"), parse(app.file).get("variables", {}))
         assert secrets, app.where()
         for secret in secrets:
             assert "value" not in secret, f"{app.where()}: secret {secret['name']} has an inline value"
@@ -99,7 +114,8 @@ def test_container_app_secrets_are_key_vault_references() -> None:
 def test_elasticsearch_is_a_single_secured_writer() -> None:
     (app,) = [a for a in deployed("Microsoft.App/containerApps") if a.file.name == "elasticsearch.bicep"]
     assert app.get("properties", "template", "scale") == {"minReplicas": 1, "maxReplicas": 1}
-    env_names = {e["name"] for e in app.get("properties", "template", "containers")[0]["env"]}
+    env = literal_items(app.get("properties", "template", "containers")[0]["env"], parse(app.file)["variables"])
+    env_names = {e["name"] for e in env}
     assert {"ELASTIC_PASSWORD", "COPILOT_WRITER_PASSWORD", "GRAFANA_READER_PASSWORD", "ES_JAVA_OPTS"} <= env_names
     (volume,) = app.get("properties", "template", "volumes")
     assert volume["storageType"] == "NfsAzureFile"
@@ -179,19 +195,21 @@ def test_key_vault_uses_rbac_soft_delete_and_parameterised_purge_protection() ->
     assert references(props["enablePurgeProtection"]) & params.keys() == {"enablePurgeProtection"}
     call = next(m for m in modules().values() if m.path == "modules/keyvault.bicep")
     assert call.params["enablePurgeProtection"] == "keyVaultPurgeProtection"
-    assert parse(MAIN)["parameters"]["keyVaultPurgeProtection"]["default"] is True
+    # Off by default (issue 16): with it on, `azd down` + `azd up` of one environment hit the held name.
+    assert parse(MAIN)["parameters"]["keyVaultPurgeProtection"]["default"] is False
 
 
 def test_every_key_vault_secret_has_a_content_type() -> None:
     secrets = deployed("Microsoft.KeyVault/vaults/secrets")
-    assert len(secrets) == 6
+    # The six of before, plus the alert webhook URL and an external cluster's two API keys (issue 16).
+    assert len(secrets) == 9
     for secret in secrets:
         assert secret.get("properties", "contentType"), secret.where()
 
 
 def test_storage_accounts_refuse_shared_keys_and_public_blobs() -> None:
     accounts = deployed("Microsoft.Storage/storageAccounts")
-    assert len(accounts) == 2
+    assert len(accounts) == 3  # Function storage, NFS share, and (issue 16) the snapshot storage
     for account in accounts:
         assert account.get("properties", "allowSharedKeyAccess") is False, account.where()
         assert account.get("properties", "allowBlobPublicAccess") is False, account.where()

@@ -295,3 +295,41 @@ def test_resolve_settings_with_the_real_key_vault_source() -> None:
         resolved = resolve_settings(settings, KeyVaultSecretSource(vault, FakeCredential()))
     assert resolved.github_token == Secret(PAT)
     assert resolved.elasticsearch_password == Secret("pw")
+
+
+# ---- an existing cluster's API key from Key Vault (issue 16: bring your own Elasticsearch) ------------
+
+
+def test_the_elasticsearch_api_key_is_read_from_key_vault() -> None:
+    settings = settings_for(ELASTICSEARCH_API_KEY_SECRET_NAME="es-external-api-key")
+    key = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
+    source = DictSource({"github-pat": PAT, "es-external-api-key": key + "\n"})
+    resolved = resolve_settings(settings, source)
+    assert resolved.elasticsearch_api_key == Secret(key)
+    assert resolved.elasticsearch_username is None
+    assert resolved.elasticsearch_password is None
+    assert source.asked == ["github-pat", "es-external-api-key"]
+    assert resolved.sources["ELASTICSEARCH_API_KEY"] == "Key Vault secret es-external-api-key"
+
+
+def test_an_api_key_with_white_space_is_refused_without_showing_it() -> None:
+    settings = settings_for(ELASTICSEARCH_API_KEY_SECRET_NAME="es-external-api-key")
+    source = DictSource({"github-pat": PAT, "es-external-api-key": "abc def-SECRETPART"})
+    with pytest.raises(SecretError, match="contains white space") as info:
+        resolve_settings(settings, source)
+    assert "SECRETPART" not in str(info.value)
+
+
+def test_the_api_key_secret_needs_a_vault_and_excludes_a_user() -> None:
+    from copilot_usage.settings import ConfigError
+
+    with pytest.raises(ConfigError, match="KEY_VAULT_URI is not"):
+        settings_for(KEY_VAULT_URI="", GITHUB_PAT=ENV_PAT, ELASTICSEARCH_API_KEY_SECRET_NAME="es-key")
+    with pytest.raises(ConfigError, match="not both"):
+        settings_for(ELASTICSEARCH_API_KEY_SECRET_NAME="es-key", ELASTICSEARCH_USERNAME="copilot_writer",
+                     ELASTICSEARCH_PASSWORD_SECRET_NAME="es-writer-password")
+    # The empty app settings the template writes in external mode count as unset.
+    settings = Settings.from_env({"ORGANIZATION_SLUGS": "acme", "KEY_VAULT_URI": VAULT,
+                                  "ELASTICSEARCH_USERNAME": "", "ELASTICSEARCH_PASSWORD_SECRET_NAME": "",
+                                  "ELASTICSEARCH_API_KEY_SECRET_NAME": "es-external-api-key"})
+    assert settings.elasticsearch_api_key_secret_name == "es-external-api-key"
