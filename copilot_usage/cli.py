@@ -73,7 +73,7 @@ def parse_interval(text: str) -> float:
 
 
 def _collect(args: argparse.Namespace) -> int:
-    from copilot_usage.run import run
+    from copilot_usage.tracked_run import tracked_run
 
     settings = _settings_or_none()
     if settings is None:
@@ -82,7 +82,7 @@ def _collect(args: argparse.Namespace) -> int:
     if every is None and args.loop:
         every = settings.execution_interval_hours * 3600
     while True:
-        summary = run(settings)
+        summary = tracked_run(settings, "collect")
         _print_summary(summary)
         if every is None:
             return 0 if summary.ok else 1
@@ -92,7 +92,7 @@ def _collect(args: argparse.Namespace) -> int:
 
 def _backfill(args: argparse.Namespace) -> int:
     from copilot_usage.planner import DAILY_UNITS, Task
-    from copilot_usage.run import run
+    from copilot_usage.tracked_run import tracked_run
 
     settings = _settings_or_none()
     if settings is None:
@@ -115,26 +115,9 @@ def _backfill(args: argparse.Namespace) -> int:
                 day -= dt.timedelta(days=1)
         return out
 
-    progress = _Progress() if sys.stderr.isatty() else None
-    summary = run(settings, tasks=tasks, on_task=progress.step if progress else None)
-    if progress:
-        progress.close()
+    summary = tracked_run(settings, "backfill", tasks=tasks)
     _print_summary(summary)
     return 0 if summary.ok else 1
-
-
-class _Progress:
-    """A one-line progress counter on a terminal."""
-
-    def __init__(self) -> None:
-        self.done = 0
-
-    def step(self, task: Any, outcome: Any) -> None:
-        self.done += 1
-        print(f"\r{self.done} done, last: {task}".ljust(100), end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        print(file=sys.stderr)
 
 
 def _status(args: argparse.Namespace) -> int:

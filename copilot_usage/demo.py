@@ -78,17 +78,18 @@ def endpoints(options: DemoOptions) -> Iterator[tuple[SimulatorServer, Any]]:
 
 def collect_and_summarize(github: SimulatorServer, engine_url: str, days: int,
                           clock: Callable[[], float] = time.perf_counter, html_path: Path | None = None,
-                          on_task: Callable[[Any, Any], None] | None = None) -> dict[str, Any]:
+                          progress: TextIO | None = None) -> dict[str, Any]:
     """Run the real collection, then summarize; the `demo` key says what it cost. With `html_path`, the HTML
-    report (`copilot-usage report --format html`) is written there too."""
-    from copilot_usage.run import run
+    report (`copilot-usage report --format html`) is written there too. Progress goes to `progress` (a bar on
+    a terminal, log lines otherwise)."""
     from copilot_usage.store.client import client_from_settings
+    from copilot_usage.tracked_run import tracked_run
 
     settings = Settings.from_env(demo_env(github.url, engine_url, github.world, days))
     es = client_from_settings(settings)
     try:
         started = clock()
-        summary = run(settings, es=es, on_task=on_task)
+        summary = tracked_run(settings, "demo", es=es, stream=progress)
         collected = clock()
         es.indices.refresh(index=f"{INDEX_PREFIX}*")
         data = report.summarize(es, settings.index_prefix)
@@ -179,7 +180,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
                           today=args.today)
     print(f"demo: starting the GitHub simulator and the engine, collecting {args.days} days ...", file=err)
     with endpoints(options) as (github, engine):
-        data = collect_and_summarize(github, engine.url, args.days, html_path=args.html)
+        data = collect_and_summarize(github, engine.url, args.days, html_path=args.html, progress=err)
         meta = data["demo"]
         print(f"demo: collected {meta['documents_written']:,} documents with {meta['github_requests']} GitHub "
               f"requests in {meta['collect_seconds']} s", file=err)
