@@ -286,8 +286,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _register_doctor(commands: argparse._SubParsersAction) -> None:
+    from copilot_usage import doctor
+
+    parser = commands.add_parser("doctor", help="check the credential, permissions, policies, Key Vault and engine")
+    doctor.add_arguments(parser)
+    parser.set_defaults(handler=doctor.run)
+
+
 # Each entry adds one sub-command; kept as a list so feature modules register themselves in one line.
-_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_register_collect]
+_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_register_collect, _register_doctor]
 
 
 def configure_logging() -> None:
