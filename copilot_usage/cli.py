@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import re
 import sys
@@ -129,7 +128,9 @@ def _status(args: argparse.Namespace) -> int:
         return 2
     rows = freshness(client_from_settings(settings), settings.index_prefix)
     if args.json:
-        print(json.dumps(rows, indent=2, default=str))
+        from copilot_usage.script_formats import status_json
+
+        print(status_json(rows))
         return 0
     if not rows:
         print("no ingestion log yet: run `copilot-usage collect` first")
