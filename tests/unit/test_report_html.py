@@ -94,3 +94,19 @@ def test_bars_and_shares():
     assert 'data-points="0"' in charts.share_bar([("x", 0)])
     assert charts.compact(12_345) == "12.3k"
     assert charts.compact(None) == "-"
+
+
+def test_the_readme_shows_a_picture_of_the_report():
+    from pathlib import Path
+
+    from PIL import Image
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"!\[(The HTML report[^\]]*)\]\((docs/images/[\w.-]+\.png)\)", readme)
+    assert found, "README.md must show the report's picture, labelled as the report"
+    with Image.open(root / found.group(2)) as image:
+        assert image.width >= 1000
+        assert image.height >= 1000
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 20) or []
+    assert len(colours) > 200  # a rendered page, not a blank
