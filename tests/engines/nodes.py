@@ -58,7 +58,7 @@ def http_json(method: str, url: str, body: Any = None, timeout: float = 30.0) ->
     """One plain JSON request (no client library: the fixtures must work before the client does)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         raw = response.read()
     return json.loads(raw) if raw else None
 
