@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import re
 import sys
@@ -73,7 +72,7 @@ def parse_interval(text: str) -> float:
 
 
 def _collect(args: argparse.Namespace) -> int:
-    from copilot_usage.run import run
+    from copilot_usage.tracked_run import tracked_run
 
     settings = _settings_or_none()
     if settings is None:
@@ -82,7 +81,7 @@ def _collect(args: argparse.Namespace) -> int:
     if every is None and args.loop:
         every = settings.execution_interval_hours * 3600
     while True:
-        summary = run(settings)
+        summary = tracked_run(settings, "collect")
         _print_summary(summary)
         if every is None:
             return 0 if summary.ok else 1
@@ -92,7 +91,7 @@ def _collect(args: argparse.Namespace) -> int:
 
 def _backfill(args: argparse.Namespace) -> int:
     from copilot_usage.planner import DAILY_UNITS, Task
-    from copilot_usage.run import run
+    from copilot_usage.tracked_run import tracked_run
 
     settings = _settings_or_none()
     if settings is None:
@@ -115,26 +114,9 @@ def _backfill(args: argparse.Namespace) -> int:
                 day -= dt.timedelta(days=1)
         return out
 
-    progress = _Progress() if sys.stderr.isatty() else None
-    summary = run(settings, tasks=tasks, on_task=progress.step if progress else None)
-    if progress:
-        progress.close()
+    summary = tracked_run(settings, "backfill", tasks=tasks)
     _print_summary(summary)
     return 0 if summary.ok else 1
-
-
-class _Progress:
-    """A one-line progress counter on a terminal."""
-
-    def __init__(self) -> None:
-        self.done = 0
-
-    def step(self, task: Any, outcome: Any) -> None:
-        self.done += 1
-        print(f"\r{self.done} done, last: {task}".ljust(100), end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        print(file=sys.stderr)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -146,7 +128,9 @@ def _status(args: argparse.Namespace) -> int:
         return 2
     rows = freshness(client_from_settings(settings), settings.index_prefix)
     if args.json:
-        print(json.dumps(rows, indent=2, default=str))
+        from copilot_usage.script_formats import status_json
+
+        print(status_json(rows))
         return 0
     if not rows:
         print("no ingestion log yet: run `copilot-usage collect` first")
@@ -303,8 +287,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _register_doctor(commands: argparse._SubParsersAction) -> None:
+    from copilot_usage import doctor
+
+    parser = commands.add_parser("doctor", help="check the credential, permissions, policies, Key Vault and engine")
+    doctor.add_arguments(parser)
+    parser.set_defaults(handler=doctor.run)
+
+
 # Each entry adds one sub-command; kept as a list so feature modules register themselves in one line.
-_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_register_collect]
+_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_register_collect, _register_doctor]
 
 
 def configure_logging() -> None:

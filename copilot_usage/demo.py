@@ -8,6 +8,7 @@ endpoints up (unless --once) so Grafana can be pointed at the engine.
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import json
 import sys
@@ -16,9 +17,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
-from copilot_usage import report
+from copilot_usage import report, report_data, report_html
 from copilot_usage.model import ScopeType
 from copilot_usage.settings import Settings
 from copilot_usage.simulator import SimConfig, SimulatorServer, World
@@ -75,20 +77,27 @@ def endpoints(options: DemoOptions) -> Iterator[tuple[SimulatorServer, Any]]:
 
 
 def collect_and_summarize(github: SimulatorServer, engine_url: str, days: int,
-                          clock: Callable[[], float] = time.perf_counter) -> dict[str, Any]:
-    """Run the real collection, then summarize; the `demo` key says what it cost."""
-    from copilot_usage.run import run
+                          clock: Callable[[], float] = time.perf_counter, html_path: Path | None = None,
+                          progress: TextIO | None = None) -> dict[str, Any]:
+    """Run the real collection, then summarize; the `demo` key says what it cost. With `html_path`, the HTML
+    report (`copilot-usage report --format html`) is written there too. Progress goes to `progress` (a bar on
+    a terminal, log lines otherwise)."""
     from copilot_usage.store.client import client_from_settings
+    from copilot_usage.tracked_run import tracked_run
 
     settings = Settings.from_env(demo_env(github.url, engine_url, github.world, days))
     es = client_from_settings(settings)
     try:
         started = clock()
-        summary = run(settings, es=es)
+        summary = tracked_run(settings, "demo", es=es, stream=progress)
         collected = clock()
         es.indices.refresh(index=f"{INDEX_PREFIX}*")
         data = report.summarize(es, settings.index_prefix)
         finished = clock()
+        if html_path is not None:
+            charts = report_data.charts_for(es, settings.index_prefix, copy.deepcopy(data))
+            html_path.write_text(report_html.render(charts, dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+                                 encoding="utf-8")
     finally:
         es.close()
     run_data = summary.to_dict()
@@ -102,6 +111,7 @@ def collect_and_summarize(github: SimulatorServer, engine_url: str, days: int,
         "github_requests": run_data["github"].get("api_requests", 0),
         "documents_written": run_data["documents_total"],
         "errors": run_data["errors"],
+        "html_report": str(html_path.resolve()) if html_path is not None else None,
     }
     return data
 
@@ -128,7 +138,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port-es", type=int, default=0, help="engine port (default: any free port)")
     parser.add_argument("--days", type=int, default=DEFAULT_DAYS, help=f"days of history (default {DEFAULT_DAYS})")
     parser.add_argument("--users", type=int, default=DEFAULT_USERS, help=f"simulated users (default {DEFAULT_USERS})")
-    parser.add_argument("--format", choices=report.FORMATS, default="table", help="summary as table, json or csv")
+    parser.add_argument("--format", choices=[f for f in report.FORMATS if f != "html"], default="table",
+                        help="summary as table, json or csv")
+    parser.add_argument("--html", type=Path, default=Path(report.DEFAULT_HTML_PATH), metavar="PATH",
+                        help=f"where to write the HTML report (default {report.DEFAULT_HTML_PATH})")
     parser.add_argument("--today", type=_day, default=None,
                         help="the simulated 'today' as YYYY-MM-DD, for figures that repeat (default: the UTC date)")
 
@@ -149,6 +162,9 @@ def _check(args: argparse.Namespace) -> list[str]:
     for name in ("port_github", "port_es"):
         if not 0 <= getattr(args, name) <= 65535:
             problems.append(f"--{name.replace('_', '-')} must be a port number, got {getattr(args, name)}")
+    html = getattr(args, "html", None)
+    if html is not None and not html.resolve().parent.is_dir():
+        problems.append(f"--html: the folder of {html} does not exist")
     return problems
 
 
@@ -164,7 +180,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
                           today=args.today)
     print(f"demo: starting the GitHub simulator and the engine, collecting {args.days} days ...", file=err)
     with endpoints(options) as (github, engine):
-        data = collect_and_summarize(github, engine.url, args.days)
+        data = collect_and_summarize(github, engine.url, args.days, html_path=args.html, progress=err)
         meta = data["demo"]
         print(f"demo: collected {meta['documents_written']:,} documents with {meta['github_requests']} GitHub "
               f"requests in {meta['collect_seconds']} s", file=err)
@@ -174,6 +190,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             print(json.dumps(data, indent=2, default=str), file=out)
         else:
             print(report.render(data, args.format), file=out)
+        print(f"demo: HTML report written to {meta['html_report']}", file=err)
         if args.once:
             return 0 if meta["ok"] else 1
         print(f"GitHub simulator: {github.url}", file=err)

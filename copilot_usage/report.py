@@ -13,7 +13,8 @@ import io
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError
@@ -26,7 +27,8 @@ from copilot_usage.store.ingestion_log import freshness
 
 DEFAULT_WINDOW_DAYS = 28
 TOP_N = 5
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "html")
+DEFAULT_HTML_PATH = "copilot-usage-report.html"
 # `report` reads the store only, but Settings insists on a GitHub credential and a scope: placeholders stand
 # in for both when unset (neither is ever used here).
 _PLACEHOLDERS = {"GITHUB_PAT": "report-reads-elasticsearch-only", "ORGANIZATION_SLUGS": "report-placeholder"}
@@ -220,16 +222,19 @@ def _freshness_for(rows: list[dict[str, Any]], scope: Scope) -> list[dict[str, A
 
 
 def summarize(es: Elasticsearch, prefix: str, scopes: list[Scope] | None = None,
-              since: dt.date | None = None) -> dict[str, Any]:
-    """The whole summary: one section per scope. `since` defaults to 28 days before each scope's latest day."""
+              since: dt.date | None = None, until: dt.date | None = None) -> dict[str, Any]:
+    """The whole summary: one section per scope. `until` defaults to each scope's latest stored day (and is
+    capped by it), `since` to 28 days before `until`."""
+    until_day = until
     chosen = scopes if scopes else scopes_found(es, prefix)
     fresh = freshness(es, prefix)
     out = []
     for scope in chosen:
-        until = latest_day(es, prefix, scope)
-        if until is None:
+        latest = latest_day(es, prefix, scope)
+        if latest is None:
             out.append({"scope": str(scope), "since": None, "until": None, "error": "no usage stored"})
             continue
+        until = min(latest, until_day) if until_day is not None else latest
         start = since if since is not None else until - dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1)
         out.append({
             "scope": str(scope),
@@ -318,11 +323,13 @@ def render(summary: Mapping[str, Any], fmt: str) -> str:
 
 
 # --- command line ------------------------------------------------------------------------------------------
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--since must be a date like 2026-11-01, got {text!r}") from None
+def _date_for(option: str) -> Callable[[str], dt.date]:
+    def parse(text: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be a date like 2026-11-01, got {text!r}") from None
+    return parse
 
 
 def _scope(text: str) -> Scope:
@@ -335,9 +342,14 @@ def _scope(text: str) -> Scope:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scope", type=_scope, action="append", default=None,
                         help="org:NAME or enterprise:NAME (repeatable; default: every scope stored)")
-    parser.add_argument("--since", type=_date, default=None,
+    parser.add_argument("--since", type=_date_for("--since"), default=None,
                         help="first day, YYYY-MM-DD (default: 28 days up to each scope's latest day)")
-    parser.add_argument("--format", choices=FORMATS, default="table", help="table (default), json or csv")
+    parser.add_argument("--until", type=_date_for("--until"), default=None,
+                        help="last day, YYYY-MM-DD (default: each scope's latest stored day)")
+    parser.add_argument("--format", choices=FORMATS, default="table",
+                        help="table (default), json, csv, or html (one self-contained page with charts)")
+    parser.add_argument("--output", "-o", type=Path, default=None,
+                        help=f"write to this file instead of printing (html: default {DEFAULT_HTML_PATH})")
 
 
 def settings_for_report(env: Mapping[str, str] | None = None) -> Settings:
@@ -358,6 +370,12 @@ def settings_for_report(env: Mapping[str, str] | None = None) -> Settings:
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     from copilot_usage.store.client import client_from_settings
 
+    if args.until is not None and args.since is not None and args.until < args.since:
+        print("--until must not be before --since", file=sys.stderr)
+        return 2
+    if args.output is not None and not args.output.resolve().parent.is_dir():
+        print(f"--output: the folder of {args.output} does not exist", file=sys.stderr)
+        return 2
     try:
         settings = settings_for_report(env)
     except ConfigError as exc:
@@ -365,11 +383,35 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         return 2
     es = client_from_settings(settings)
     try:
-        summary = summarize(es, settings.index_prefix, args.scope, args.since)
+        summary = summarize(es, settings.index_prefix, args.scope, args.since, args.until)
+        if args.format == "html":
+            from copilot_usage import report_data
+
+            report_data.charts_for(es, settings.index_prefix, summary)
     except StoreError as exc:
         print(f"elasticsearch: {exc}", file=sys.stderr)
         return 1
     finally:
         es.close()
-    print(render(summary, args.format))
+    return _emit(summary, args.format, args.output)
+
+
+def _emit(summary: dict[str, Any], fmt: str, output: Path | None) -> int:
+    """Print the summary, or write it to `output` (always a file for html) and print the file's path."""
+    if fmt == "html":
+        from copilot_usage import report_html
+
+        text = report_html.render(summary, dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        output = output or Path(DEFAULT_HTML_PATH)
+    else:
+        text = render(summary, fmt) + "\n"
+    if output is None:
+        print(text, end="")
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"report: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"report written to {output.resolve()}")
     return 0 if summary["scopes"] else 1

@@ -6,14 +6,22 @@ error message: callers log these exceptions, and logs leave the machine.
 
 from __future__ import annotations
 
+# Response headers that say which permission an endpoint accepts and which the token has (GitHub's
+# "insufficient permission" troubleshooting); they name permissions, never credentials.
+PERMISSION_HEADERS = ("x-oauth-scopes", "x-accepted-oauth-scopes", "x-accepted-github-permissions")
+
 
 class GitHubError(Exception):
-    """A GitHub request failed. `status` is the HTTP status (None when no response came back)."""
+    """A GitHub request failed. `status` is the HTTP status (None when no response came back); `said` is
+    GitHub's own message (masked, shortened) and `permissions` the PERMISSION_HEADERS it sent, if any."""
 
-    def __init__(self, message: str, *, status: int | None = None, path: str = ""):
+    def __init__(self, message: str, *, status: int | None = None, path: str = "", said: str = "",
+                 permissions: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.path = path
+        self.said = said
+        self.permissions = permissions or {}
 
 
 class AuthenticationError(GitHubError):

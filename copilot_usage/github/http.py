@@ -29,6 +29,7 @@ from requests.adapters import HTTPAdapter
 from copilot_usage import __version__
 from copilot_usage.github import endpoints
 from copilot_usage.github.errors import (
+    PERMISSION_HEADERS,
     AuthenticationError,
     BudgetExhausted,
     DownloadError,
@@ -467,6 +468,12 @@ class GitHubHttp:
         return None
 
     def _error_for(self, response: requests.Response, path: str, token: str) -> GitHubError:
+        error = self._typed_error(response, path, token)
+        error.said = _github_message(response, token)
+        error.permissions = {h: response.headers[h] for h in PERMISSION_HEADERS if h in response.headers}
+        return error
+
+    def _typed_error(self, response: requests.Response, path: str, token: str) -> GitHubError:
         status = response.status_code
         said = _github_message(response, token)
         said = f" (GitHub said: {said})" if said else ""

@@ -31,6 +31,10 @@ class Faults:
     corrupt_rate: float = 0.0  # fraction of downloads with bytes overwritten in the middle (length unchanged)
     rate_limit: int | None = None  # primary budget per hour window; None = unlimited
     forbidden_paths: list[str] = field(default_factory=list)  # API path prefixes answered 403
+    # Usage-metrics path prefixes answered as if the Copilot usage metrics policy were disabled (403 or 422).
+    policy_disabled_paths: list[str] = field(default_factory=list)
+    policy_disabled_status: int = 403
+    token_scopes: str | None = None  # sent as X-OAuth-Scopes on every API answer (a classic token's scopes)
     expire_links: bool = False  # every download link is issued already expired
     seed: int = 0  # seed of the fault RNG
 
@@ -61,10 +65,18 @@ def _check(name: str, value: Any) -> Any:
         return _whole(name, value, 0)
     if name == "rate_limit":
         return None if value is None else _whole(name, value, 1)
-    if name == "forbidden_paths":
+    if name in ("forbidden_paths", "policy_disabled_paths"):
         if not isinstance(value, list) or not all(isinstance(p, str) and p.startswith("/") for p in value):
-            raise ValueError("forbidden_paths must be a list of path prefixes starting with '/'")
+            raise ValueError(f"{name} must be a list of path prefixes starting with '/'")
         return list(value)
+    if name == "policy_disabled_status":
+        if value not in (403, 422):
+            raise ValueError(f"policy_disabled_status must be 403 or 422, got {value!r}")
+        return value
+    if name == "token_scopes":
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"token_scopes must be a string or null, got {value!r}")
+        return value
     if name == "expire_links":
         if not isinstance(value, bool):
             raise ValueError(f"expire_links must be true or false, got {value!r}")

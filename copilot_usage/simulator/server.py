@@ -22,12 +22,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from copilot_usage.simulator import reports, routes
+from copilot_usage.simulator import permissions, reports, routes
 from copilot_usage.simulator.auth import Auth
 from copilot_usage.simulator.faults import FaultDice, Faults, RateLimiter, apply_changes, corrupted
 from copilot_usage.simulator.handlers import ApiHandlers
 from copilot_usage.simulator.replies import (
     RATE_DOCS,
+    REPORT_DOCS,
     Reply,
     azure_error,
     github_error,
@@ -39,7 +40,7 @@ from copilot_usage.simulator.world import World
 
 API_VERSIONS = ("2022-11-28", "2026-03-10")
 DEFAULT_API_VERSION = "2022-11-28"  # what GitHub assumes when the header is absent (§7.5)
-FORBIDDEN_MESSAGE = "Resource not accessible by personal access token"
+FORBIDDEN_MESSAGE = permissions.PAT_MESSAGE
 PRIMARY_LIMIT_MESSAGE = (
     "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the "
     "request ID."
@@ -173,7 +174,7 @@ class SimulatorServer:
         if not allowed:
             self._stats.primary_limit_refusal()
             return _with(github_error(403, PRIMARY_LIMIT_MESSAGE, f"{RATE_DOCS}#about-primary-rate-limits"), rate)
-        reply = self._faulted(path)
+        reply = self._refused(route, params, headers, path) or self._faulted(path)
         if reply is None:
             if route is None:
                 reply = github_error(404, "Not Found")
@@ -181,12 +182,24 @@ class SimulatorServer:
                 reply = self._handlers.handle(route.action, params, query, self._base(headers))
         reply = _with(reply, rate)
         reply.headers["x-github-api-version-selected"] = version
+        if self.faults.token_scopes is not None and permissions.token_kind(headers.get("Authorization")) == "classic":
+            reply.headers["x-oauth-scopes"] = self.faults.token_scopes
         return reply
+
+    def _refused(self, route: routes.Route | None, params: dict[str, str], headers: Mapping[str, str],
+                 path: str) -> Reply | None:
+        """A policy (usage metrics) or permission refusal configured in the faults, worded like GitHub's."""
+        action = route.action if route else None
+        if action in ("report", "latest") and any(path.startswith(p) for p in self.faults.policy_disabled_paths):
+            return github_error(self.faults.policy_disabled_status, permissions.policy_message(params), REPORT_DOCS)
+        if any(path.startswith(prefix) for prefix in self.faults.forbidden_paths):
+            message, extra = permissions.forbidden(action, params, headers.get("Authorization"),
+                                                   self.faults.token_scopes)
+            return github_error(403, message, headers=extra)
+        return None
 
     def _faulted(self, path: str) -> Reply | None:
         """The fault answer for an API request, or None to serve it normally."""
-        if any(path.startswith(prefix) for prefix in self.faults.forbidden_paths):
-            return github_error(403, FORBIDDEN_MESSAGE)
         failure = self._dice.failure()
         if failure is not None:
             return github_error(failure, {500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}[failure])
@@ -202,7 +215,9 @@ class SimulatorServer:
         body, problem = self._auth.issue_installation_token(headers.get("Authorization"))
         if body is None:
             return _with(github_error(401, problem or "Bad credentials"), rate)
-        return _with(self._faulted(path) or json_reply(201, body), rate)
+        refused = (github_error(403, permissions.INTEGRATION_MESSAGE)
+                   if any(path.startswith(p) for p in self.faults.forbidden_paths) else None)
+        return _with(refused or self._faulted(path) or json_reply(201, body), rate)
 
     def _blob(self, path: str, query: Mapping[str, list[str]]) -> Reply:
         expiry = (query.get("se") or [None])[0]
