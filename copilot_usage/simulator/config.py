@@ -12,6 +12,9 @@ ENTERPRISE_FLOOR = dt.date(2025, 10, 10)
 LATENCY_DAYS = 2
 # GitHub revises recent days; days within this many days of today change when `revision` is bumped.
 REVISION_WINDOW_DAYS = 7
+# How GitHub says "no report for this day" (github-copilot-api.md §11.2): 204 No Content (documented), 200 with
+# an empty body, or 404. The simulator answers one way, chosen per world.
+NO_DATA_ANSWERS = ("204", "empty", "404")
 
 
 def _utc_today() -> dt.date:
@@ -30,6 +33,7 @@ class SimConfig:
     records_per_file: int = 500
     link_ttl_seconds: int = 300
     revision: int = 0
+    no_data_answer: str = "204"
 
     def __post_init__(self) -> None:
         problems = []
@@ -51,5 +55,8 @@ class SimConfig:
             problems.append(f"SimConfig.seed must be a whole number, got {self.seed!r}")
         if not isinstance(self.today, dt.date) or isinstance(self.today, dt.datetime):
             problems.append(f"SimConfig.today must be a datetime.date, got {self.today!r}")
+        if self.no_data_answer not in NO_DATA_ANSWERS:
+            problems.append(f"SimConfig.no_data_answer must be one of {', '.join(NO_DATA_ANSWERS)}, "
+                            f"got {self.no_data_answer!r}")
         if problems:
             raise ValueError("; ".join(problems))

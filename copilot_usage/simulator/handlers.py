@@ -9,7 +9,7 @@ from typing import Any
 
 from copilot_usage.simulator import billing_usage, reports, snapshots
 from copilot_usage.simulator.faults import Faults
-from copilot_usage.simulator.replies import REPORT_DOCS, Reply, github_error, json_reply, no_content
+from copilot_usage.simulator.replies import REPORT_DOCS, Reply, github_error, json_reply, no_report
 from copilot_usage.simulator.signing import LinkSigner
 from copilot_usage.simulator.world import ENTERPRISE, ORGANIZATION, SimScope, World
 
@@ -113,7 +113,8 @@ class ApiHandlers:
             return github_error(422, 'Invalid request.\n\nInvalid value for "day": use a date as YYYY-MM-DD.',
                                 REPORT_DOCS)
         if not self.world.is_available(scope, day):
-            return no_content()  # not processed yet, or before the first day GitHub has
+            # Not processed yet, or before the first day GitHub has: answered the world's way (§11.2).
+            return no_report(self.world.config.no_data_answer)
         refs = reports.links(self.world, scope, report, kind, day)
         return json_reply(200, {"download_links": [self._link(r, base) for r in refs], "report_day": raw})
 
@@ -123,7 +124,7 @@ class ApiHandlers:
             return github_error(404, "Not Found")
         window = self.world.latest_window(scope)
         if window is None:
-            return no_content()
+            return no_report(self.world.config.no_data_answer)
         start, end = window
         refs = reports.links(self.world, scope, report, kind, end)
         return json_reply(200, {"download_links": [self._link(r, base) for r in refs],

@@ -67,8 +67,12 @@ def server(world):
         yield s
 
 
-def test_first_run_backfills_every_available_day_and_a_second_run_changes_nothing(es, engine_url, prefix):
-    world = World(sim_config(days=14))  # GitHub serves 14 days: the whole history is backfilled
+@pytest.mark.parametrize("no_data_answer", ["204", "empty", "404"])
+def test_first_run_backfills_every_available_day_and_a_second_run_changes_nothing(es, engine_url, prefix,
+                                                                                   no_data_answer):
+    # GitHub serves 14 days: the whole history is backfilled. Older days answer "no report" in one of GitHub's
+    # three spellings; each one teaches the data start, and none blocks the scope's days that have data.
+    world = World(sim_config(days=14, no_data_answer=no_data_answer))
     with SimulatorServer(world) as server:
         _backfill_then_rerun(world, server, es, engine_url, prefix)
 

@@ -116,6 +116,24 @@ def test_days_not_yet_processed_or_before_the_floor_answer_204(simulator: Simula
                 assert "x-ratelimit-remaining" in response.headers
 
 
+@pytest.mark.parametrize("answer", ["204", "empty", "404"])
+def test_days_without_a_report_answer_the_configured_way(answer: str) -> None:
+    # GitHub spells "no report for this day" three ways (§11.2); the rest of the API is unchanged.
+    with SimulatorServer(World(sim_config(no_data_answer=answer))) as server:
+        missing = api_get(server, links_path(ORG, "users-1-day"), {"day": SIM_TODAY.isoformat()})
+        present = api_get(server, links_path(ORG, "users-1-day"), {"day": NEWEST.isoformat()})
+        assert present.status_code == 200
+        expected_status = {"204": 204, "empty": 200, "404": 404}[answer]
+        assert missing.status_code == expected_status
+        if answer == "404":
+            assert missing.json()["message"] == "Not Found"
+        else:
+            assert missing.content == b""
+        assert "x-ratelimit-remaining" in missing.headers
+    with pytest.raises(ValueError, match="no_data_answer"):
+        sim_config(no_data_answer="410")
+
+
 def test_github_first_report_days_differ_for_orgs_and_enterprises() -> None:
     world = World(sim_config(today=dt.date(2026, 1, 10), days=120))
     with SimulatorServer(world) as server:
