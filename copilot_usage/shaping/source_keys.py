@@ -23,6 +23,9 @@ AI_ADOPTION_PHASE = "ai_adoption_phase"
 PULL_REQUESTS = "pull_requests"
 COPILOT_SUGGESTIONS_BY_COMMENT_TYPE = "copilot_suggestions_by_comment_type"
 
+# repos rows: GitHub's repository id (stored as repository_id, the name the documents always had)
+REPO_ID = "repo_id"
+
 # user-teams rows
 SLUG = "slug"
 

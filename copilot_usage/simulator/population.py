@@ -129,6 +129,7 @@ class Repo:
     full_name: str
     org: int
     activity: float  # chance of pull-request activity on a weekday
+    visibility: str  # private | internal | public
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,8 +312,9 @@ def _make_repos(config: SimConfig, org: Org, member_count: int) -> tuple[Repo, .
     for r in range(count):
         word = _REPO_WORDS[r % len(_REPO_WORDS)]
         name = word if r < len(_REPO_WORDS) else f"{word}-{r // len(_REPO_WORDS) + 1}"
+        visibility = "public" if r % 5 == 4 else "internal" if r % 3 == 2 else "private"
         repos.append(Repo(r, REPO_ID_BASE + org.index * 10_000 + r, name, f"{org.slug}/{name}", org.index,
-                          rng.uniform(0.15, 0.7)))
+                          rng.uniform(0.15, 0.7), visibility))
     return tuple(repos)
 
 

@@ -29,7 +29,7 @@ from copilot_usage.simulator.config import (
     SimConfig,
 )
 from copilot_usage.simulator.population import Population, User, build_population
-from copilot_usage.simulator.pull_requests import repo_pull_requests, sum_pull_requests
+from copilot_usage.simulator.pull_requests import repo_pull_requests, review_times, sum_pull_requests
 from copilot_usage.simulator.seeding import mix, stable_rng, stable_seed
 
 __all__ = ["ENTERPRISE", "ORGANIZATION", "SimConfig", "SimScope", "World"]
@@ -233,18 +233,24 @@ class World:
         return self._user_teams.get((scope.kind, scope.slug, day), compute)
 
     def repo_rows(self, scope: SimScope, day: dt.date, revision: int | None = None) -> list[dict[str, Any]]:
-        """repos-1-day rows (schema invented; see pull_requests.py)."""
+        """repos-1-day rows (repo_id / repo_owner_name / repo_name / repo_visibility; see pull_requests.py)."""
         revision = self.effective_revision(day) if revision is None else revision
         weekend = day.weekday() >= 5
         ids = dict(scope.id_fields)
         rows = []
         for org in scope.orgs:
             for repo in self.population.repos[org]:
-                block = repo_pull_requests(stable_rng(self.config.seed, "repo", repo.id, day, revision),
-                                           repo.activity, weekend)
-                if block is not None:
-                    rows.append({"day": day.isoformat(), **ids, "repository_id": repo.id,
-                                 "repository": repo.full_name, "pull_requests": block})
+                rng = stable_rng(self.config.seed, "repo", repo.id, day, revision)
+                block = repo_pull_requests(rng, repo.activity, weekend)
+                if block is None:
+                    continue
+                owner = repo.full_name.partition("/")[0]
+                row = {"day": day.isoformat(), **ids, "repo_id": repo.id, "repo_owner_name": owner,
+                       "repo_name": repo.name, "repo_visibility": repo.visibility, "pull_requests": block}
+                times = review_times(rng, block, day)
+                if times is not None:
+                    row["pull_request_review_times"] = times
+                rows.append(row)
         return rows
 
     # --- 28-day reports --------------------------------------------------------------------------

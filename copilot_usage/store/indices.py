@@ -395,8 +395,32 @@ PHASE_UNKNOWN_USERS = "phase_unknown_users"
 PHASE_USERS = (PHASE_0_USERS, PHASE_1_USERS, PHASE_2_USERS, PHASE_3_USERS)  # index = phase_number
 
 # --- repositories --------------------------------------------------------------------------------------
+# `repository` ("owner/name") and `repository_id` identify a row whatever naming GitHub's file used: the
+# repos-1-day rows carry repo_id / repo_owner_name / repo_name / repo_visibility (what independent consumers
+# read), older guesses repository_id / repository; shaping derives the missing ones (docs/metrics.md).
 REPOSITORY = "repository"
 REPOSITORY_ID = "repository_id"
+REPO_OWNER_NAME = "repo_owner_name"
+REPO_NAME = "repo_name"
+REPO_VISIBILITY = "repo_visibility"
+# pull_request_review_times[] (since 2026-09-25): one entry per (authored_by, reviewed_by), GitHub's names. The
+# human-authored, human-reviewed entry (the only combination GitHub reports so far) is flattened into pr_*
+# fields; the raw archive keeps the array as GitHub sent it.
+PULL_REQUEST_REVIEW_TIMES = "pull_request_review_times"
+AUTHORED_BY = "authored_by"
+REVIEWED_BY = "reviewed_by"
+TOTAL_MERGED = "total_merged"
+REVIEW_TIME_MINUTES = (
+    "median_minutes_ready_to_first_review",
+    "p90_minutes_ready_to_first_review",
+    "median_minutes_first_to_final_review",
+    "p90_minutes_first_to_final_review",
+    "median_minutes_final_review_to_merge",
+    "p90_minutes_final_review_to_merge",
+)
+HUMAN = "human"
+PR_REVIEW_TIMES_TOTAL_MERGED = "pr_review_times_total_merged"
+PR_REVIEW_TIME_FIELDS = tuple(PR_PREFIX + name for name in REVIEW_TIME_MINUTES)
 
 # --- seats and billing ---------------------------------------------------------------------------------
 SEAT_KEY = "seat_key"
@@ -596,7 +620,15 @@ USER_SUMMARY_DAILY = IndexDef(
 REPO_DAILY = IndexDef(
     key="repo_daily",
     id_fields=(SCOPE_TYPE, SCOPE, DAY, REPOSITORY_ID, REPOSITORY),
-    properties={REPOSITORY: KEYWORD, REPOSITORY_ID: KEYWORD, **_SCOPE_IDS, **_PR_FIELDS},
+    properties={
+        REPOSITORY: KEYWORD,
+        REPOSITORY_ID: KEYWORD,
+        **_typed((REPO_OWNER_NAME, REPO_NAME, REPO_VISIBILITY), KEYWORD),
+        **_SCOPE_IDS,
+        **_PR_FIELDS,
+        PR_REVIEW_TIMES_TOTAL_MERGED: LONG,
+        **_typed(PR_REVIEW_TIME_FIELDS, DOUBLE),
+    },
     description="one per (scope, repository, day): pull-request activity of the repos report",
 )
 

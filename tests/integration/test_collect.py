@@ -130,6 +130,15 @@ def test_totals_equal_sums_computed_independently_from_the_simulators_files(serv
         for field in ("daily_active_users", "weekly_active_users", "monthly_active_users",
                       "code_generation_activity_count", "loc_added_sum"):
             assert doc["_source"][field] == aggregate[field], field
+        # Repository rows use GitHub's repo_* naming; every row is stored under its owner/name.
+        repos = report_rows(server, path, "repos-1-day", day)
+        assert repos and count(es, prefix, ix.REPO_DAILY, **terms) == len(repos)
+        assert total(es, prefix, ix.REPO_DAILY, ix.PR_TOTAL_CREATED, **terms) == sum(
+            r["pull_requests"]["total_created"] for r in repos)
+        stored = es.search(index=ix.REPO_DAILY.name(prefix), size=1000, query={"bool": {"filter": [
+            {"term": {k: v}} for k, v in terms.items()]}})["hits"]["hits"]
+        assert {h["_source"][ix.REPOSITORY] for h in stored} == {
+            f"{r['repo_owner_name']}/{r['repo_name']}" for r in repos}
 
 
 def test_a_revision_inside_the_late_window_replaces_the_old_values(server, es, engine_url, prefix):

@@ -46,8 +46,12 @@ def every_doc() -> list[ix.Doc]:
     user_docs.append(shaper.add(app_user))
     docs += user_docs + shaper.finish()
 
-    docs.append(shape_repo(ORG, DAY, {"repository": "octo-org/api", "repository_id": 5, "enterprise_id": "1",
-                                      "organization_id": "2", "pull_requests": aggregate["pull_requests"]}))
+    review = {"authored_by": "human", "reviewed_by": "human", "total_merged": 1,
+              **{name: 10.5 for name in ix.REVIEW_TIME_MINUTES}}
+    docs.append(shape_repo(ORG, DAY, {"repo_owner_name": "octo-org", "repo_name": "api", "repo_id": 5,
+                                      "repo_visibility": "private", "enterprise_id": "1", "organization_id": "2",
+                                      "pull_requests": aggregate["pull_requests"],
+                                      "pull_request_review_times": [review]}))
     seats = json.loads((DATA / "seats_page.json").read_text())["seats"]
     org_seats = SeatsShaper(ORG, DAY)
     docs += [org_seats.add(seat) for seat in seats]

@@ -261,26 +261,36 @@ def test_enterprise_counts_each_user_once_while_orgs_count_them_in_each_org(simu
     assert multi_org_seen
 
 
-def test_repos_rows_use_the_invented_schema_and_sum_to_the_pull_requests_block(simulator: SimulatorServer) -> None:
+def test_repos_rows_use_the_repo_naming_and_sum_to_the_pull_requests_block(simulator: SimulatorServer) -> None:
     d = day(1)
+    review_times_seen = 0
     for scope, name in ((ORG, "organization-1-day"), (ENT, "enterprise-1-day")):
         repos = report_rows(simulator, scope, "repos-1-day", d)
         (aggregate,) = report_rows(simulator, scope, name, d)
         assert repos
         for row in repos:
-            assert {"day", "repository_id", "repository", "pull_requests"} <= set(row)
+            assert {"day", "repo_id", "repo_owner_name", "repo_name", "repo_visibility", "pull_requests"} <= set(row)
+            assert not {"repository_id", "repository"} & set(row)  # the older guess is not served
             assert row["day"] == d.isoformat()
-            assert isinstance(row["repository_id"], int)
-            assert "/" in row["repository"]
+            assert isinstance(row["repo_id"], int)
+            assert row["repo_visibility"] in ("private", "internal", "public")
+            for entry in row.get("pull_request_review_times", []):
+                review_times_seen += 1
+                assert (entry["authored_by"], entry["reviewed_by"]) == ("human", "human")
+                assert 0 < entry["total_merged"] <= row["pull_requests"]["total_merged"]
+                for stage in ("ready_to_first_review", "first_to_final_review", "final_review_to_merge"):
+                    assert entry[f"median_minutes_{stage}"] <= entry[f"p90_minutes_{stage}"]
             pr = row["pull_requests"]
             assert pr["total_created_by_copilot"] <= pr["total_created"]
             assert sum(t["total_copilot_suggestions"] for t in pr["copilot_suggestions_by_comment_type"]) == \
                 pr["total_copilot_suggestions"]
         for key in ("total_created", "total_reviewed", "total_merged", "total_copilot_suggestions"):
             assert aggregate["pull_requests"][key] == sum(r["pull_requests"][key] for r in repos)
-    ent_repos = {r["repository"] for r in report_rows(simulator, ENT, "repos-1-day", d)}
-    org_repos = {r["repository"] for s in (ORG, ORG2) for r in report_rows(simulator, s, "repos-1-day", d)}
-    assert ent_repos == org_repos
+    assert review_times_seen > 0
+    def names(scope: str) -> set[tuple[str, str]]:
+        return {(r["repo_owner_name"], r["repo_name"]) for r in report_rows(simulator, scope, "repos-1-day", d)}
+
+    assert names(ENT) == names(ORG) | names(ORG2)
 
 
 def test_28_day_reports_repeat_the_daily_reports(simulator: SimulatorServer) -> None:
