@@ -132,7 +132,8 @@ def test_totals_equal_sums_computed_independently_from_the_simulators_files(serv
             assert doc["_source"][field] == aggregate[field], field
         # Repository rows use GitHub's repo_* naming; every row is stored under its owner/name.
         repos = report_rows(server, path, "repos-1-day", day)
-        assert repos and count(es, prefix, ix.REPO_DAILY, **terms) == len(repos)
+        assert repos
+        assert count(es, prefix, ix.REPO_DAILY, **terms) == len(repos)
         assert total(es, prefix, ix.REPO_DAILY, ix.PR_TOTAL_CREATED, **terms) == sum(
             r["pull_requests"]["total_created"] for r in repos)
         stored = es.search(index=ix.REPO_DAILY.name(prefix), size=1000, query={"bool": {"filter": [
