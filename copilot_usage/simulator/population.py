@@ -90,6 +90,7 @@ class User:
     tz_minutes: int
     seat_created: dt.datetime  # UTC
     pending_cancellation: dt.date | None
+    app_user: bool = False  # uses the Copilot app on chat days (from activity.COPILOT_APP_SINCE)
 
     @property
     def seated(self) -> bool:
@@ -255,6 +256,8 @@ def _make_user(config: SimConfig, index: int) -> User:
         tz_minutes=rng.choice(_TZ_MINUTES),
         seat_created=created,
         pending_cancellation=pending,
+        # A stream of its own, so adding the app left every earlier draw (and world) as it was.
+        app_user=not server_side_only and stable_rng(config.seed, "app-user", number).random() < 0.15,
     )
 
 
