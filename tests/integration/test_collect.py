@@ -229,7 +229,8 @@ def test_every_stored_rate_is_a_fraction_and_ide_and_cli_parts_never_double_coun
     for index in ix.all_indices():
         for field in sorted(f for f in index.fields() if f.endswith(("_rate", "_share"))):
             result = es.search(index=index.name(prefix), size=0, aggs={
-                "lo": {"min": {"field": field}}, "hi": {"max": {"field": field}}, "n": {"value_count": {"field": field}}})
+                "lo": {"min": {"field": field}}, "hi": {"max": {"field": field}},
+                "n": {"value_count": {"field": field}}})
             aggs = result["aggregations"]
             if aggs["n"]["value"]:
                 assert 0 <= aggs["lo"]["value"] <= aggs["hi"]["value"] <= 1, (index.key, field)
