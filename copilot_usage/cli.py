@@ -45,6 +45,8 @@ def _print_summary(summary: Any, stream: Any = sys.stdout) -> None:
     days = ", ".join(f"{k} {v}" for k, v in sorted(data["days"].items())) or "none"
     print(f"  days: {days}", file=stream)
     print(f"  records: {data['records']} read, {data['rejected_records']} set aside", file=stream)
+    for reason, seen in list(data.get("rejected_reasons", {}).items())[:20]:
+        print(f"    {seen['count']} x {reason} (e.g. {seen['example']})", file=stream)
     docs = ", ".join(f"{k} {v}" for k, v in sorted(data["documents"].items())) or "none"
     print(f"  documents written: {data['documents_total']} ({docs})", file=stream)
     gh = data["github"]
