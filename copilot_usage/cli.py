@@ -44,6 +44,8 @@ def _print_summary(summary: Any, stream: Any = sys.stdout) -> None:
     days = ", ".join(f"{k} {v}" for k, v in sorted(data["days"].items())) or "none"
     print(f"  days: {days}", file=stream)
     print(f"  records: {data['records']} read, {data['rejected_records']} set aside", file=stream)
+    for reason, seen in list(data.get("rejected_reasons", {}).items())[:20]:
+        print(f"    {seen['count']} x {reason} (e.g. {seen['example']})", file=stream)
     docs = ", ".join(f"{k} {v}" for k, v in sorted(data["documents"].items())) or "none"
     print(f"  documents written: {data['documents_total']} ({docs})", file=stream)
     gh = data["github"]
@@ -149,13 +151,13 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from copilot_usage.import_plan import Target
     from copilot_usage.importer import import_files
-    from copilot_usage.model import Scope
     from copilot_usage.store.client import client_from_settings
     from copilot_usage.store.templates import ensure_indices
 
     try:
-        scope = Scope.parse(args.scope)
+        targets = [Target.parse(text) for text in args.scope]
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -166,7 +168,7 @@ def _import(args: argparse.Namespace) -> int:
     ensure_indices(es, env_settings.index_prefix)
     try:
         result = import_files(
-            es, env_settings.index_prefix, scope, args.files, args.report, teams_paths=args.teams or []
+            es, env_settings.index_prefix, targets, args.files, args.report, teams_paths=args.teams or []
         )
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
@@ -175,6 +177,10 @@ def _import(args: argparse.Namespace) -> int:
         f"imported {result.files} files: {result.records} records, {result.documents} documents, "
         f"{result.rejected} rejected, {result.malformed} malformed lines, {len(result.days)} report days"
     )
+    for scope, days in sorted(result.scope_days.items()):
+        print(f"  {scope}: {len(days)} report days")
+    for line in result.rejections.lines()[:20]:
+        print(f"  set aside: {line}")
     for error in result.errors[:20]:
         print(f"  error: {error}", file=sys.stderr)
     return 0 if not result.errors else 1
@@ -228,7 +234,9 @@ def _register_collect(commands: argparse._SubParsersAction) -> None:
 
     importer = commands.add_parser("import", help="ingest report files exported from GitHub or downloaded earlier")
     importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    importer.add_argument("--scope", required=True, help="org:NAME or enterprise:NAME")
+    importer.add_argument("--scope", required=True, action="append", metavar="SCOPE",
+                          help="org:NAME or enterprise:NAME; org:NAME=ID (repeatable) sends the records whose "
+                               "organization_id / enterprise_id is ID there (files holding several entities)")
     importer.add_argument("--report", choices=None, default=None, help="report kind (inferred when omitted)")
     importer.add_argument("--teams", nargs="*", type=Path, metavar="FILE", help="user-teams files for users files")
     importer.set_defaults(handler=_import)

@@ -7,8 +7,10 @@ Rules (architecture.md §4):
 - Days inside the late-correction window are fetched again because GitHub revises recent days. To keep a
   steady hourly run cheap, each such day is re-fetched once per `late_refresh_hours`, and the refreshes are
   spread over the runs in that period instead of all landing on one run.
-- A day answered 204 ("not ready") is retried on later runs; a 204 for a day well past GitHub's latency is
-  retried at most once per `stale_retry_hours`, so a scope that had no data then costs nothing per run.
+- A day without a report ("not ready": GitHub answered 204, an empty 200 or a 404 for it) is retried on later
+  runs with a growing interval (`no_report_wait_hours`): a recent day every run at first, then less often up
+  to FRESH_MAX_WAIT_HOURS; a day well past GitHub's latency once per `stale_retry_hours`, doubling with each
+  answer up to STALE_MAX_WAIT_HOURS, so a scope that had no data then costs almost nothing per run.
 - A scope's own first day with data is learned: once the EDGE_DAYS days just before its earliest complete
   day have all answered 204, older days are not planned any more (only the day just before is re-checked,
   at the stale-retry rate). A scope that adopted Copilot recently so costs nothing for the months before.
@@ -38,7 +40,13 @@ FIRST_ORGANIZATION_DAY = dt.date(2025, 12, 12)
 HISTORY_DAYS = 365
 READY_LAG_DAYS = 2  # "within two full UTC days"
 EXPIRING_SOON_DAYS = 14
-# This many 204 days just before a scope's earliest day with data prove that its data starts there.
+# Backoff of days that keep answering "no report" (204, an empty 200 or 404): a recent day is asked every run
+# for its first FRESH_FREE_RETRIES answers, then after 1, 2, 4... run intervals up to FRESH_MAX_WAIT_HOURS; an old
+# day after stale_retry_hours, doubling with each answer up to STALE_MAX_WAIT_HOURS.
+FRESH_FREE_RETRIES = 3
+FRESH_MAX_WAIT_HOURS = 6.0
+STALE_MAX_WAIT_HOURS = 7 * 24.0
+# This many "no report" days just before a scope's earliest day with data prove that its data starts there.
 EDGE_DAYS = 7
 
 # The units of work: user-teams is fetched with users because team documents join the two.
@@ -140,6 +148,17 @@ def _worth_refetching(states: list[LogState], options: PlanOptions) -> bool:
     )
 
 
+def no_report_wait_hours(attempts: int, stale: bool, options: PlanOptions) -> float:
+    """How long after its last fetch a day that answered "no report" `attempts` times is asked again."""
+    if stale:
+        return min(STALE_MAX_WAIT_HOURS, options.stale_retry_hours * 2 ** max(0, attempts - 1))
+    if attempts < FRESH_FREE_RETRIES:
+        return 0.0
+    # Half an interval of slack: a run starting a little early still counts (as for the refetch rule).
+    intervals = 2 ** (attempts - FRESH_FREE_RETRIES) - 0.5
+    return min(FRESH_MAX_WAIT_HOURS, options.run_interval_hours * intervals)
+
+
 def data_start(log: Mapping[tuple[str, dt.date], LogState], unit: Report) -> dt.date | None:
     """The first day this scope has data for this unit, once the log proves it (see EDGE_DAYS)."""
     report = UNIT_REPORTS[unit][0].value
@@ -180,9 +199,9 @@ def plan_scope(
                 needed.append(Task(scope, unit, day, "failed"))
                 continue
             if any(s.status == "not_ready" for s in present):
-                stale = day < fresh_start
                 age = min(_age_hours(s, options.now) for s in present)
-                if not stale or age >= options.stale_retry_hours:
+                attempts = max(s.attempts for s in present)
+                if age >= no_report_wait_hours(attempts, day < fresh_start, options):
                     needed.append(Task(scope, unit, day, "not_ready"))
                 continue
             if _worth_refetching(present, options):

@@ -108,6 +108,12 @@ def adoption(es: Elasticsearch, prefix: str, scope: Scope, since: dt.date, until
             "generated": {"sum": {"field": ix.CODE_GENERATION_ACTIVITY_COUNT}},
             "accepted": {"sum": {"field": ix.CODE_ACCEPTANCE_ACTIVITY_COUNT}},
             "interactions": {"sum": {"field": ix.USER_INITIATED_INTERACTION_COUNT}},
+            "ide_generated": {"sum": {"field": ix.IDE_CODE_GENERATION_ACTIVITY_COUNT}},
+            "cli_generated": {"sum": {"field": ix.CLI_CODE_GENERATION_ACTIVITY_COUNT}},
+            "lines_added": {"sum": {"field": ix.LOC_ADDED_SUM}},
+            "agent_lines_added": {"sum": {"field": ix.AGENT_LOC_ADDED_SUM}},
+            "completion_suggested": {"sum": {"field": ix.COMPLETION_LOC_SUGGESTED_TO_ADD_SUM}},
+            "completion_added": {"sum": {"field": ix.COMPLETION_LOC_ADDED_SUM}},
         },
         sort=[{ix.DAY: "desc"}], size=1,
     )
@@ -131,8 +137,26 @@ def adoption(es: Elasticsearch, prefix: str, scope: Scope, since: dt.date, until
         "code_generations": int(generated),
         "code_acceptances": int(accepted),
         # Same formula as the acceptance_rate field (docs/metrics.md): null without generations.
-        "acceptance_rate": round(accepted / generated, 4) if generated else None,
+        "acceptance_rate": _share(accepted, generated),
+        # IDE and CLI parts of the generations: Σ totals_by_ide and the copilot_cli feature row, never
+        # overlapping (CLI is inside the totals since 2026-04-10 but not in totals_by_ide).
+        "ide_generations": int(_value(aggs, "ide_generated") or 0),
+        "cli_generations": int(_value(aggs, "cli_generated") or 0),
+        "ide_share": _share(_value(aggs, "ide_generated"), generated),
+        "cli_share": _share(_value(aggs, "cli_generated"), generated),
+        # Lines: what agents wrote, and suggested lines accepted for code completion only (never above 100 %).
+        "lines_added": int(_value(aggs, "lines_added") or 0),
+        "agent_lines_share": _share(_value(aggs, "agent_lines_added"), _value(aggs, "lines_added")),
+        "completion_lines_acceptance_rate": _share(_value(aggs, "completion_added"),
+                                                   _value(aggs, "completion_suggested")),
     }
+
+
+def _share(part: float | None, whole: float | None) -> float | None:
+    """part / whole rounded to 4 places; None without a whole, or when it would not be a fraction."""
+    if part is None or not whole or not 0 <= part <= whole:
+        return None
+    return round(part / whole, 4)
 
 
 def top(es: Elasticsearch, prefix: str, scope: Scope, since: dt.date, until: dt.date, breakdown: str,

@@ -75,6 +75,9 @@ class RunSummary:
     documents: Counter[str] = field(default_factory=Counter)  # per index key
     records: int = 0
     rejected_records: int = 0
+    # reason -> records set aside for it this run, and one example (scope, report, day) of where
+    rejected_reasons: Counter[str] = field(default_factory=Counter)
+    rejected_examples: dict[str, str] = field(default_factory=dict)
     deleted_stale: int = 0
     errors: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped before finishing its plan
@@ -106,6 +109,8 @@ class RunSummary:
             "documents_total": sum(self.documents.values()),
             "records": self.records,
             "rejected_records": self.rejected_records,
+            "rejected_reasons": {reason: {"count": n, "example": self.rejected_examples.get(reason)}
+                                 for reason, n in self.rejected_reasons.most_common()},
             "deleted_stale": self.deleted_stale,
             "stopped": self.stopped,
             "github": self.github,
@@ -126,6 +131,7 @@ class _Outcome:
     rejected: int = 0
     deleted: int = 0
     error: str | None = None
+    reasons: Counter[str] = field(default_factory=Counter)
 
 
 class _Stop(Exception):
@@ -364,6 +370,7 @@ class Collector:
         )
         outcome.documents = documents
         outcome.deleted = deleted
+        outcome.reasons = counts.reasons
         return outcome
 
     def _archive(self, scope: Scope, report: Report, day: dt.date, download: ReportDownload) -> None:
@@ -572,6 +579,9 @@ def _execute(
                 summary.documents.update(outcome.documents)
                 summary.records += outcome.records
                 summary.rejected_records += outcome.rejected
+                for reason, n in outcome.reasons.items():
+                    summary.rejected_reasons[reason] += n
+                    summary.rejected_examples.setdefault(reason, f"{task.scope} {task.unit.value} {task.day}")
                 summary.deleted_stale += outcome.deleted
                 if outcome.error:
                     summary.add_error(f"{task}: {outcome.error}")

@@ -2,7 +2,11 @@
 
 Files are streamed to temporary files (bounded memory whatever the report size) and kept as the exact
 bytes GitHub served, so the raw archive and the content hash describe what was really downloaded.
-Signed links expire after an undocumented time, so an expired link gets one fresh set of links.
+Signed links expire after about an hour, so an expired link gets one fresh set of links.
+
+"No report for this day" has three spellings (github-copilot-api.md §11.2): 204 No Content, 200 with an
+empty body, and 404 for that day. All three mean the same, so a report request answers None for each of them:
+one day's 404 must never look like an inaccessible scope (a 403 still does).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from copilot_usage.github import endpoints
-from copilot_usage.github.errors import GitHubError, LinkExpiredError
+from copilot_usage.github.errors import GitHubError, LinkExpiredError, NotFoundError
 from copilot_usage.github.http import GitHubHttp
 from copilot_usage.github.records import Malformed, iter_records
 from copilot_usage.model import Report, Scope
@@ -69,7 +73,8 @@ class ReportDownload:
 def fetch_report(
     http: GitHubHttp, scope: Scope, report: Report, day: dt.date, workdir: Path
 ) -> ReportDownload | None:
-    """Download one daily report. None when GitHub answered 204 (not ready yet: never zero usage)."""
+    """Download one daily report. None when GitHub has no report for the day (204, an empty 200 or a 404):
+    not ready yet near today, no data far in the past; never zero usage."""
     endpoint = endpoints.report_links(scope, report, day)
     fetched = _fetch(http, endpoint, workdir, f"{scope.type.value}-{scope.slug}-{report.value}-{day}")
     if fetched is None:
@@ -108,11 +113,12 @@ def fetch_latest_28_day(
 def _fetch(
     http: GitHubHttp, endpoint: endpoints.Endpoint, workdir: Path, label: str
 ) -> tuple[list[Path], dict[str, Any]] | None:
-    """(files, links body), or None for 204. Retries the whole set once with fresh links on expiry."""
+    """(files, links body), or None when there is no report. Retries the whole set once with fresh links on
+    expiry."""
     workdir.mkdir(parents=True, exist_ok=True)
     refreshed = False
     while True:
-        body = http.get_json(endpoint.path, endpoint.params)
+        body = _links_body(http, endpoint)
         if body is None:
             return None
         links = _links(body, endpoint.path)
@@ -123,6 +129,23 @@ def _fetch(
                 raise
             refreshed = True
             log.warning("a download link of %s expired; requesting fresh links once", endpoint.path)
+
+
+def _links_body(http: GitHubHttp, endpoint: endpoints.Endpoint) -> Any:
+    """The parsed links body, or None for each spelling of "no report for this day"."""
+    try:
+        response = http.get(endpoint.path, endpoint.params)
+    except NotFoundError:
+        log.debug("%s answered 404: no report for %s", endpoint.path, dict(endpoint.params))
+        return None
+    if response.status_code == 204 or not response.content.strip():
+        log.debug("%s answered %d with no body: no report", endpoint.path, response.status_code)
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise GitHubError(f"GitHub answered {endpoint.path} with a body that is not JSON",
+                          status=response.status_code, path=endpoint.path) from None
 
 
 def _links(body: Any, path: str) -> list[str]:

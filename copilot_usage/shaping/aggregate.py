@@ -8,11 +8,12 @@ from typing import Any
 
 from copilot_usage.model import Scope
 from copilot_usage.shaping import source_keys as src
-from copilot_usage.shaping.breakdowns import KEY_DIMENSIONS, read_rows
+from copilot_usage.shaping.breakdowns import KEY_DIMENSIONS, Counters, RowKey, read_rows
 from copilot_usage.shaping.common import add_pull_requests, base, put_counts
 from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.features import feature_group
-from copilot_usage.shaping.values import array, check_day, count, number, obj, ratio, text
+from copilot_usage.shaping.lines import line_fields
+from copilot_usage.shaping.values import array, check_day, count, fraction, number, obj, text
 from copilot_usage.store.indices import (
     ACCEPTANCE_RATE,
     ACTIVE_USER_COUNTS,
@@ -43,13 +44,11 @@ from copilot_usage.store.indices import (
     FEATURE_GROUP_AGENT,
     FEATURE_GROUP_APP,
     FEATURE_GROUP_CLI,
-    LOC_ACCEPTANCE_RATE,
-    LOC_ADDED_SUM,
-    LOC_SUGGESTED_TO_ADD_SUM,
     ORGANIZATION_ID,
     OUTPUT_TOKENS_SUM,
     PHASE,
     PHASE_AVERAGES,
+    PHASE_COUNTS,
     PHASE_NUMBER,
     PROMPT_COUNT,
     PROMPT_TOKENS_SUM,
@@ -57,10 +56,11 @@ from copilot_usage.store.indices import (
     SESSION_COUNT,
     TOTAL_COPILOT_APPLIED_SUGGESTIONS,
     TOTAL_COPILOT_SUGGESTIONS,
-    TOTAL_ENGAGED_USERS,
     USAGE_BREAKDOWN,
     USAGE_DAILY,
     USER_INITIATED_INTERACTION_COUNT,
+    VSCODE_AGENT_SESSION_COUNT,
+    VSCODE_AGENT_TOTAL_USER_MESSAGES,
     Doc,
 )
 
@@ -69,6 +69,17 @@ _CLI_DIRECT = ((SESSION_COUNT, CLI_SESSION_COUNT), (REQUEST_COUNT, CLI_REQUEST_C
 _CLI_TOKENS = ((OUTPUT_TOKENS_SUM, CLI_OUTPUT_TOKENS_SUM), (PROMPT_TOKENS_SUM, CLI_PROMPT_TOKENS_SUM))
 _SESSION_COUNTS = (SESSION_COUNT, REQUEST_COUNT, PROMPT_COUNT)
 _TOKEN_COUNTS = (OUTPUT_TOKENS_SUM, PROMPT_TOKENS_SUM)
+# usage_daily / user_daily vscode_agent_* fields <- totals_by_vscode_agent keys.
+VSCODE_AGENT_KEYS = ((SESSION_COUNT, VSCODE_AGENT_SESSION_COUNT),
+                     (src.TOTAL_USER_MESSAGES, VSCODE_AGENT_TOTAL_USER_MESSAGES))
+
+
+def put_vscode_agent(doc: dict[str, Any], record: dict[str, Any]) -> bool:
+    """The VS Code Agents window counters of a record; True when the record has that block."""
+    block = obj(record.get(src.TOTALS_BY_VSCODE_AGENT), src.TOTALS_BY_VSCODE_AGENT)
+    for key, field in VSCODE_AGENT_KEYS:
+        _put(doc, field, count(block.get(key), f"{src.TOTALS_BY_VSCODE_AGENT}.{key}"))
+    return bool(block)
 
 
 def shape_aggregate(scope: Scope, day: dt.date, record: dict[str, Any]) -> list[Doc]:
@@ -95,12 +106,15 @@ def shape_aggregate(scope: Scope, day: dt.date, record: dict[str, Any]) -> list[
         _put(daily, field, count(cli_tokens.get(key), f"{src.TOTALS_BY_CLI}.{src.TOKEN_USAGE}.{key}"))
     _put(daily, CLI_AVG_TOKENS_PER_REQUEST,
          number(cli_tokens.get(AVG_TOKENS_PER_REQUEST), f"{src.TOTALS_BY_CLI}.{src.TOKEN_USAGE}.avg"))
-    daily[ACCEPTANCE_RATE] = ratio(daily.get(CODE_ACCEPTANCE_ACTIVITY_COUNT), daily.get(CODE_GENERATION_ACTIVITY_COUNT))
-    daily[LOC_ACCEPTANCE_RATE] = ratio(daily.get(LOC_ADDED_SUM), daily.get(LOC_SUGGESTED_TO_ADD_SUM))
+    put_vscode_agent(daily, record)
+    daily[ACCEPTANCE_RATE] = fraction(daily.get(CODE_ACCEPTANCE_ACTIVITY_COUNT),
+                                      daily.get(CODE_GENERATION_ACTIVITY_COUNT))
+    rows = read_rows(record)
+    daily.update(line_fields(rows, [daily.get(name) for name in COUNTERS]))
 
     docs = [Doc(USAGE_DAILY, daily)]
     common = base(scope, day_text)
-    docs.extend(Doc(USAGE_BREAKDOWN, row) for row in _dimension_rows(common, record))
+    docs.extend(Doc(USAGE_BREAKDOWN, row) for row in _dimension_rows(common, rows))
     for breakdown, key, group in (
         (BREAKDOWN_CLI, src.TOTALS_BY_CLI, FEATURE_GROUP_CLI),
         (BREAKDOWN_COPILOT_APP, src.TOTALS_BY_COPILOT_APP, FEATURE_GROUP_APP),
@@ -119,9 +133,9 @@ def _put(doc: dict[str, Any], field: str, value: Any) -> None:
         doc[field] = value
 
 
-def _dimension_rows(common: dict[str, Any], record: dict[str, Any]) -> list[dict[str, Any]]:
+def _dimension_rows(common: dict[str, Any], breakdown_rows: dict[RowKey, Counters]) -> list[dict[str, Any]]:
     rows = []
-    for key, values in read_rows(record).items():
+    for key, values in breakdown_rows.items():
         row = {**common, BREAKDOWN: key[0]}
         for name, value in zip(KEY_DIMENSIONS, key[1:], strict=True):
             if value is not None:
@@ -132,7 +146,8 @@ def _dimension_rows(common: dict[str, Any], record: dict[str, Any]) -> list[dict
             if value is not None:
                 row[name] = value
         if CODE_GENERATION_ACTIVITY_COUNT in row:
-            row[ACCEPTANCE_RATE] = ratio(row.get(CODE_ACCEPTANCE_ACTIVITY_COUNT), row[CODE_GENERATION_ACTIVITY_COUNT])
+            row[ACCEPTANCE_RATE] = fraction(row.get(CODE_ACCEPTANCE_ACTIVITY_COUNT),
+                                            row[CODE_GENERATION_ACTIVITY_COUNT])
         rows.append(row)
     return rows
 
@@ -204,7 +219,7 @@ def _phase_rows(common: dict[str, Any], record: dict[str, Any]) -> list[dict[str
     where = src.TOTALS_BY_AI_ADOPTION_PHASE
     return _keyed_rows(
         common, array(record.get(where), where), where, BREAKDOWN_AI_ADOPTION_PHASE,
-        keys=(PHASE_NUMBER, PHASE), labels=(), sums=(TOTAL_ENGAGED_USERS,), doubles=PHASE_AVERAGES,
+        keys=(PHASE_NUMBER, PHASE), labels=(), sums=PHASE_COUNTS, doubles=PHASE_AVERAGES,
     )
 
 

@@ -14,6 +14,10 @@ TOTALS_BY_CLI = "totals_by_cli"
 TOTALS_BY_COPILOT_APP = "totals_by_copilot_app"
 TOTALS_BY_3RD_PARTY_AGENT = "totals_by_3rd_party_agent"
 TOTALS_BY_AI_ADOPTION_PHASE = "totals_by_ai_adoption_phase"
+TOTALS_BY_VSCODE_AGENT = "totals_by_vscode_agent"
+TOTAL_USER_MESSAGES = "total_user_messages"
+# CLI customization arrays: totals_by_<kind>[] items {<kind>: name, interaction_count | user_initiated_...}
+INTERACTION_COUNT = "interaction_count"
 TOKEN_USAGE = "token_usage"  # noqa: S105 (a JSON key, not a secret)
 LAST_KNOWN_IDE_VERSION = "last_known_ide_version"
 LAST_KNOWN_PLUGIN_VERSION = "last_known_plugin_version"
@@ -22,6 +26,9 @@ SAMPLED_AT = "sampled_at"
 AI_ADOPTION_PHASE = "ai_adoption_phase"
 PULL_REQUESTS = "pull_requests"
 COPILOT_SUGGESTIONS_BY_COMMENT_TYPE = "copilot_suggestions_by_comment_type"
+
+# repos rows: GitHub's repository id (stored as repository_id, the name the documents always had)
+REPO_ID = "repo_id"
 
 # user-teams rows
 SLUG = "slug"

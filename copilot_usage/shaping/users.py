@@ -19,18 +19,21 @@ from typing import Any, NamedTuple
 
 from copilot_usage.model import Scope
 from copilot_usage.shaping import source_keys as src
+from copilot_usage.shaping.aggregate import put_vscode_agent
 from copilot_usage.shaping.breakdowns import KEY_DIMENSIONS, Counters, RowKey, add_counters, read_rows
 from copilot_usage.shaping.common import base, sort_key
+from copilot_usage.shaping.customization import customization_fields
 from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.features import feature_group
+from copilot_usage.shaping.lines import line_fields
 from copilot_usage.shaping.values import (
     check_day,
     count,
     counts,
     flag,
+    fraction,
     number,
     obj,
-    ratio,
     required_id,
     required_text,
     text,
@@ -75,9 +78,6 @@ from copilot_usage.store.indices import (
     IDES,
     LANGUAGES,
     LAST_KNOWN_IDE,
-    LOC_ACCEPTANCE_RATE,
-    LOC_ADDED_SUM,
-    LOC_SUGGESTED_TO_ADD_SUM,
     MEMBER_COUNT,
     MODELS,
     ORGANIZATION_ID,
@@ -113,12 +113,14 @@ from copilot_usage.store.indices import (
     USED_COPILOT_CODE_REVIEW_PASSIVE,
     USED_COPILOT_CODING_AGENT,
     USED_FLAGS,
+    USED_VSCODE_AGENT,
     USER_DAILY,
     USER_ID,
     USER_INITIATED_INTERACTION_COUNT,
     USER_LOGIN,
     USER_SUMMARY_DAILY,
     USERS_IN_REPORT,
+    VSCODE_AGENT_USERS,
     Doc,
 )
 
@@ -197,7 +199,7 @@ _WHERE_CLI = {key: f"{src.TOTALS_BY_CLI}.{key}" for key, _ in _CLI_DIRECT}
 _WHERE_TOKENS = {key: f"{src.TOTALS_BY_CLI}.{src.TOKEN_USAGE}.{key}" for key, _ in _CLI_TOKENS}
 _WHERE_PHASE = f"{src.AI_ADOPTION_PHASE}.{PHASE}"
 _WHERE_PHASE_NUMBER = f"{src.AI_ADOPTION_PHASE}.{PHASE_NUMBER}"
-_CHAT, _AGENT, _CLI, _REVIEW, _REVIEW_PASSIVE, _CODING_AGENT, _CLOUD_AGENT, _APP = (
+_CHAT, _AGENT, _CLI, _REVIEW, _REVIEW_PASSIVE, _CODING_AGENT, _CLOUD_AGENT, _APP, _VSCODE_AGENT = (
     USED_FLAGS.index(name)
     for name in (
         USED_CHAT,
@@ -208,13 +210,12 @@ _CHAT, _AGENT, _CLI, _REVIEW, _REVIEW_PASSIVE, _CODING_AGENT, _CLOUD_AGENT, _APP
         USED_COPILOT_CODING_AGENT,
         USED_COPILOT_CLOUD_AGENT,
         USED_COPILOT_APP,
+        USED_VSCODE_AGENT,
     )
 )
 _GEN = COUNTERS.index(CODE_GENERATION_ACTIVITY_COUNT)
 _ACC = COUNTERS.index(CODE_ACCEPTANCE_ACTIVITY_COUNT)
 _UIC = COUNTERS.index(USER_INITIATED_INTERACTION_COUNT)
-_LOC_ADDED = COUNTERS.index(LOC_ADDED_SUM)
-_LOC_SUGGESTED = COUNTERS.index(LOC_SUGGESTED_TO_ADD_SUM)
 
 
 class _User:
@@ -236,6 +237,7 @@ class _User:
         "rows",
         "server_side_only",
         "source",
+        "vscode_agent",
     )
 
     def __init__(self, record: Any, scope: Scope, day: str):
@@ -286,18 +288,36 @@ class _User:
             if cli_version is not None:
                 doc[CLI_VERSION] = cli_version
 
+        vscode_agent = put_vscode_agent(doc, record)
+        customized = customization_fields(record)
+        doc.update(customized)
+
         doc[TEAMS] = []  # filled in by the shaper, which knows the day's membership
         rows = read_rows(record)
         _add_dimensions(doc, rows)
         _add_last_known_ide(doc, record.get(src.TOTALS_BY_IDE))
-        doc[ACCEPTANCE_RATE] = ratio(counters[_ACC], counters[_GEN])
-        doc[LOC_ACCEPTANCE_RATE] = ratio(counters[_LOC_ADDED], counters[_LOC_SUGGESTED])
-        # Server-side-only users (seen through server signals alone) have every client breakdown empty.
-        server_side_only = not (
-            rows or cli or record.get(src.TOTALS_BY_COPILOT_APP) or record.get(src.TOTALS_BY_3RD_PARTY_AGENT)
+        doc[ACCEPTANCE_RATE] = fraction(counters[_ACC], counters[_GEN])
+        doc.update(line_fields(rows, counters))
+        # "Any activity": something non-zero, not merely a row. GitHub lists seated users without activity
+        # too (about 40 % of a real report's rows), and a user active only in the VS Code Agents window is
+        # active.
+        active = bool(
+            any(used)
+            or any(counters)
+            or any(cli_counts)
+            or ai_credits
+            or vscode_agent
+            or any(customized.values())
+            or record.get(src.TOTALS_BY_COPILOT_APP)
+            or record.get(src.TOTALS_BY_3RD_PARTY_AGENT)
+        )
+        # Server-side-only users (active, seen through server signals alone) have every client breakdown empty.
+        server_side_only = active and not (
+            rows or cli or vscode_agent or record.get(src.TOTALS_BY_COPILOT_APP)
+            or record.get(src.TOTALS_BY_3RD_PARTY_AGENT)
         )
         doc[SERVER_SIDE_ONLY] = server_side_only
-        doc[ACTIVE] = True  # a record exists only for a user GitHub saw active that day
+        doc[ACTIVE] = active
 
         self.source = doc
         self.counters = counters
@@ -314,15 +334,8 @@ class _User:
         # GitHub renamed the coding agent to cloud agent and sends both flags; either one counts.
         self.coding_agent = used[_CODING_AGENT] is True or used[_CLOUD_AGENT] is True
         self.app = used[_APP] is True
-        # "Any activity": something non-zero, not merely a row (GitHub may list a user with nothing in it).
-        self.active = bool(
-            any(used)
-            or any(counters)
-            or any(cli_counts)
-            or ai_credits
-            or record.get(src.TOTALS_BY_COPILOT_APP)
-            or record.get(src.TOTALS_BY_3RD_PARTY_AGENT)
-        )
+        self.vscode_agent = used[_VSCODE_AGENT] is True or vscode_agent
+        self.active = active
 
 
 def _top(scores: dict[str, list[int]]) -> str | None:
@@ -471,11 +484,12 @@ class _Totals:
         "rows",
         "server_side_only",
         "users",
+        "vscode_agent",
     )
 
     def __init__(self, with_rows: bool):
         self.users = self.active = self.chat = self.agent = self.cli = 0
-        self.review = self.review_passive = self.coding_agent = self.app = 0
+        self.review = self.review_passive = self.coding_agent = self.app = self.vscode_agent = 0
         self.ai_credit_users = self.server_side_only = self.phase_unknown = 0
         self.phases = [0] * len(PHASE_USERS)
         self.counters: Counters = [None] * len(COUNTERS)
@@ -494,6 +508,7 @@ class _Totals:
         self.review_passive += user.review_passive
         self.coding_agent += user.coding_agent
         self.app += user.app
+        self.vscode_agent += user.vscode_agent
         self.server_side_only += user.server_side_only
         if user.ai_credits is not None:
             self.ai_credits = (self.ai_credits or 0.0) + user.ai_credits
@@ -613,8 +628,9 @@ class UsersShaper:
         doc[MEMBER_COUNT] = totals.users
         doc.update(totals.engaged())
         totals.sums(doc, with_counters=True)
-        doc[ACCEPTANCE_RATE] = ratio(totals.counters[_ACC], totals.counters[_GEN])
-        doc[LOC_ACCEPTANCE_RATE] = ratio(totals.counters[_LOC_ADDED], totals.counters[_LOC_SUGGESTED])
+        doc[ACCEPTANCE_RATE] = fraction(totals.counters[_ACC], totals.counters[_GEN])
+        rows = {key: row.values() for key, row in (totals.rows or {}).items()}
+        doc.update(line_fields(rows, totals.counters))
         return doc
 
     def _team_row(self, team: TeamRef, key: RowKey, row: _Row) -> dict[str, Any]:
@@ -631,7 +647,7 @@ class UsersShaper:
                 doc[name] = value
         doc[ACTIVE_USERS] = row.users
         if values[_GEN] is not None:
-            doc[ACCEPTANCE_RATE] = ratio(values[_ACC], values[_GEN])
+            doc[ACCEPTANCE_RATE] = fraction(values[_ACC], values[_GEN])
         return doc
 
     def _summary_doc(self) -> dict[str, Any]:
@@ -641,6 +657,7 @@ class UsersShaper:
         doc.update(totals.engaged())
         doc[CODE_REVIEW_PASSIVE_USERS] = totals.review_passive
         doc[COPILOT_APP_USERS] = totals.app
+        doc[VSCODE_AGENT_USERS] = totals.vscode_agent
         doc[AI_CREDIT_USERS] = totals.ai_credit_users
         doc[SERVER_SIDE_ONLY_USERS] = totals.server_side_only
         for name, users in zip(PHASE_USERS, totals.phases, strict=True):

@@ -162,3 +162,14 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or not denominator:
         return None
     return round(numerator / denominator, 6)
+
+
+def fraction(numerator: float | None, denominator: float | None) -> float | None:
+    """`ratio`, kept only when it is a fraction in [0, 1]: a stored *_rate or *_share never exceeds 100 %.
+
+    A quotient above 1 means the two counters measure different things (lines agents wrote were never
+    suggested), so it is left out rather than shown as a rate."""
+    value = ratio(numerator, denominator)
+    if value is None or not 0.0 <= value <= 1.0:
+        return None
+    return value

@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 import sys
 
-from copilot_usage.simulator.config import SimConfig
+from copilot_usage.simulator.config import NO_DATA_ANSWERS, SimConfig
 from copilot_usage.simulator.faults import Faults
 from copilot_usage.simulator.server import SimulatorServer
 from copilot_usage.simulator.world import ENTERPRISE, ORGANIZATION, World
@@ -56,6 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=defaults.days, help="days of history GitHub keeps")
     parser.add_argument("--records-per-file", type=int, default=defaults.records_per_file,
                         help="rows per report file before a report is split into parts")
+    parser.add_argument("--no-data-answer", choices=NO_DATA_ANSWERS, default=defaults.no_data_answer,
+                        help="how a day without a report is answered: 204, an empty 200, or 404 (default 204)")
     parser.add_argument("--token", default=None,
                         help="require this token (default: any non-empty bearer token is accepted)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every request")
@@ -75,7 +77,7 @@ def build(args: argparse.Namespace) -> SimulatorServer:
     config = SimConfig(
         orgs=args.orgs, enterprises=args.enterprises, users=args.users, teams=args.teams, seed=args.seed,
         today=args.today or dt.datetime.now(dt.UTC).date(), days=args.days,
-        records_per_file=args.records_per_file,
+        records_per_file=args.records_per_file, no_data_answer=args.no_data_answer,
     )
     if args.rate_limit is not None and args.rate_limit < 1:
         raise ValueError(f"--rate-limit must be at least 1, got {args.rate_limit}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 # GitHub's first days with report data (github-copilot-api.md §3.5).
@@ -12,6 +13,12 @@ ENTERPRISE_FLOOR = dt.date(2025, 10, 10)
 LATENCY_DAYS = 2
 # GitHub revises recent days; days within this many days of today change when `revision` is bumped.
 REVISION_WINDOW_DAYS = 7
+# How GitHub says "no report for this day" (github-copilot-api.md §11.2): 204 No Content (documented), 200 with
+# an empty body, or 404. The simulator answers one way, chosen per world.
+NO_DATA_ANSWERS = ("204", "empty", "404")
+
+
+_HOST_RE = re.compile(r"^[A-Za-z0-9.-]{1,253}(?::\d{1,5})?$")
 
 
 def _utc_today() -> dt.date:
@@ -28,8 +35,12 @@ class SimConfig:
     today: dt.date = field(default_factory=_utc_today)
     days: int = 120
     records_per_file: int = 500
-    link_ttl_seconds: int = 300
+    link_ttl_seconds: int = 3600  # GitHub's signed links expire after about an hour (§11.1)
     revision: int = 0
+    no_data_answer: str = "204"
+    # Host (and port) download links name instead of the API's own: e.g. a name that resolves to the simulator,
+    # to exercise an egress allow-list. None = the host the client addressed, path /copilot-reports/.
+    download_host: str | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -51,5 +62,11 @@ class SimConfig:
             problems.append(f"SimConfig.seed must be a whole number, got {self.seed!r}")
         if not isinstance(self.today, dt.date) or isinstance(self.today, dt.datetime):
             problems.append(f"SimConfig.today must be a datetime.date, got {self.today!r}")
+        if self.no_data_answer not in NO_DATA_ANSWERS:
+            problems.append(f"SimConfig.no_data_answer must be one of {', '.join(NO_DATA_ANSWERS)}, "
+                            f"got {self.no_data_answer!r}")
+        if self.download_host is not None and not _HOST_RE.match(str(self.download_host)):
+            problems.append(f"SimConfig.download_host must be a host name with an optional port, "
+                            f"got {self.download_host!r}")
         if problems:
             raise ValueError("; ".join(problems))

@@ -7,13 +7,14 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from copilot_usage.simulator import billing_usage, reports, snapshots
+from copilot_usage.simulator import billing_usage, reports, routes, snapshots
 from copilot_usage.simulator.faults import Faults
-from copilot_usage.simulator.replies import REPORT_DOCS, Reply, github_error, json_reply, no_content
+from copilot_usage.simulator.replies import REPORT_DOCS, Reply, github_error, json_reply, no_report
 from copilot_usage.simulator.signing import LinkSigner
 from copilot_usage.simulator.world import ENTERPRISE, ORGANIZATION, SimScope, World
 
 _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SIGNED_VERSION = "2025-01-05"  # the storage service version a SAS-style signed link names
 SEATS_PER_PAGE = (50, 100)  # (default, maximum), §4.2
 TEAMS_PER_PAGE = (30, 100)  # §5
 
@@ -96,7 +97,10 @@ class ApiHandlers:
 
     def _link(self, ref: reports.BlobRef, base: str) -> str:
         path = ref.path()
-        return f"{base}/_blob/{path}?{self.signer.query(path, expired=self.faults().expire_links)}"
+        host = self.world.config.download_host
+        root = f"http://{host}" if host else base
+        query = self.signer.query(path, expired=self.faults().expire_links)
+        return f"{root}{routes.BLOB_PREFIX}{path}?sv={SIGNED_VERSION}&sp=r&{query}"
 
     def report(self, scope: SimScope, report: str, query: Query, base: str) -> Reply:
         kind = reports.report_kind(scope, report, latest=False)
@@ -113,7 +117,8 @@ class ApiHandlers:
             return github_error(422, 'Invalid request.\n\nInvalid value for "day": use a date as YYYY-MM-DD.',
                                 REPORT_DOCS)
         if not self.world.is_available(scope, day):
-            return no_content()  # not processed yet, or before the first day GitHub has
+            # Not processed yet, or before the first day GitHub has: answered the world's way (§11.2).
+            return no_report(self.world.config.no_data_answer)
         refs = reports.links(self.world, scope, report, kind, day)
         return json_reply(200, {"download_links": [self._link(r, base) for r in refs], "report_day": raw})
 
@@ -123,7 +128,7 @@ class ApiHandlers:
             return github_error(404, "Not Found")
         window = self.world.latest_window(scope)
         if window is None:
-            return no_content()
+            return no_report(self.world.config.no_data_answer)
         start, end = window
         refs = reports.links(self.world, scope, report, kind, end)
         return json_reply(200, {"download_links": [self._link(r, base) for r in refs],

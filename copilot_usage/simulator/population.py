@@ -90,6 +90,7 @@ class User:
     tz_minutes: int
     seat_created: dt.datetime  # UTC
     pending_cancellation: dt.date | None
+    app_user: bool = False  # uses the Copilot app on chat days (from activity.COPILOT_APP_SINCE)
 
     @property
     def seated(self) -> bool:
@@ -129,6 +130,7 @@ class Repo:
     full_name: str
     org: int
     activity: float  # chance of pull-request activity on a weekday
+    visibility: str  # private | internal | public
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +256,8 @@ def _make_user(config: SimConfig, index: int) -> User:
         tz_minutes=rng.choice(_TZ_MINUTES),
         seat_created=created,
         pending_cancellation=pending,
+        # A stream of its own, so adding the app left every earlier draw (and world) as it was.
+        app_user=not server_side_only and stable_rng(config.seed, "app-user", number).random() < 0.15,
     )
 
 
@@ -311,8 +315,9 @@ def _make_repos(config: SimConfig, org: Org, member_count: int) -> tuple[Repo, .
     for r in range(count):
         word = _REPO_WORDS[r % len(_REPO_WORDS)]
         name = word if r < len(_REPO_WORDS) else f"{word}-{r // len(_REPO_WORDS) + 1}"
+        visibility = "public" if r % 5 == 4 else "internal" if r % 3 == 2 else "private"
         repos.append(Repo(r, REPO_ID_BASE + org.index * 10_000 + r, name, f"{org.slug}/{name}", org.index,
-                          rng.uniform(0.15, 0.7)))
+                          rng.uniform(0.15, 0.7), visibility))
     return tuple(repos)
 
 

@@ -1,13 +1,16 @@
 """Pull-request activity per repository and day, and its roll-up into a scope's `pull_requests` block.
 
-The repos-1-day record schema is not confirmed by GitHub (github-copilot-api.md §3.6, §9.6). The simulator
-serves this invented schema, one NDJSON row per repository with pull-request activity that day:
+GitHub's repos-1-day example is not public (github-copilot-api.md §11.3). The simulator serves what two
+independent consumers read, one NDJSON row per repository with pull-request activity that day:
 
     {"day": "YYYY-MM-DD",
      "organization_id": "9901" | "enterprise_id": "13201",   (org reports also carry enterprise_id)
-     "repository_id": 80000003,
-     "repository": "sim-org-1/infra",
-     "pull_requests": {<the same keys as the aggregate record's pull_requests block, §3.8>}}
+     "repo_id": 80000003, "repo_owner_name": "sim-org-1", "repo_name": "infra", "repo_visibility": "private",
+     "pull_requests": {<the same keys as the aggregate record's pull_requests block, §3.8>},
+     "pull_request_review_times": [{"authored_by": "human", "reviewed_by": "human", "total_merged": 2,
+                                    "median_minutes_ready_to_first_review": 41.0, "p90_...": ..., ...}]}
+
+`pull_request_review_times` appears from 2026-09-25 (no backfill), only on days something was merged.
 
 Repositories without pull-request activity that day are omitted. A scope's aggregate `pull_requests`
 block sums its repository rows; its medians are the median of the repositories' medians (GitHub's true
@@ -16,6 +19,7 @@ medians need per-PR data the reports do not carry).
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import statistics
 from collections.abc import Iterable
@@ -86,6 +90,23 @@ def repo_pull_requests(rng: random.Random, activity: float, weekend: bool) -> di
         applied_left -= applied
     block["copilot_suggestions_by_comment_type"] = by_type
     return _ordered(block)
+
+
+REVIEW_TIMES_SINCE = dt.date(2026, 9, 25)
+_REVIEW_STAGES = ("ready_to_first_review", "first_to_final_review", "final_review_to_merge")
+
+
+def review_times(rng: random.Random, block: dict[str, Any], day: dt.date) -> list[dict[str, Any]] | None:
+    """The repository's pull_request_review_times entries (human-authored, human-reviewed), or None."""
+    merged = block["total_merged"] - block["total_merged_created_by_copilot"]
+    if day < REVIEW_TIMES_SINCE or merged <= 0:
+        return None
+    entry: dict[str, Any] = {"authored_by": "human", "reviewed_by": "human", "total_merged": merged}
+    for stage in _REVIEW_STAGES:
+        median = round(5 + rng.random() * 300, 1)
+        entry[f"median_minutes_{stage}"] = median
+        entry[f"p90_minutes_{stage}"] = round(median * (1.5 + rng.random() * 3), 1)
+    return [entry]
 
 
 def sum_pull_requests(blocks: Iterable[dict[str, Any]]) -> dict[str, Any]:

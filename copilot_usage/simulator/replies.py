@@ -42,3 +42,12 @@ def azure_error(status: int, code: str, message: str, detail: str | None = None)
 
 def no_content() -> Reply:
     return Reply(204)
+
+
+def no_report(answer: str, documentation_url: str = REPORT_DOCS) -> Reply:
+    """"No report for this day" in one of GitHub's three spellings: 204, an empty 200, or 404."""
+    if answer == "empty":
+        return Reply(200, b"", {"Content-Type": JSON_TYPE})
+    if answer == "404":
+        return github_error(404, "Not Found", documentation_url)
+    return no_content()

@@ -85,7 +85,7 @@ def links(world: World, scope: SimScope, report: str, kind: str, day: dt.date) -
         count = 1
         revision = world.revision if kind == "aggregate-28" else world.effective_revision(day)
     elif kind == "users":
-        count, revision = _parts(len(world.active_members(scope, day)), per_file), world.effective_revision(day)
+        count, revision = _parts(len(world.listed_members(scope, day)), per_file), world.effective_revision(day)
     elif kind == "user-teams":
         count, revision = _parts(len(world.user_team_rows(scope, day)), per_file), 0
     elif kind == "repos":
@@ -121,7 +121,7 @@ def blob_bytes(world: World, ref: BlobRef) -> bytes | None:
         body = world.aggregate_28(scope, ref.day)
         return (json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
     if kind == "users":
-        rows = len(world.active_members(scope, ref.day))
+        rows = len(world.listed_members(scope, ref.day))
         body = world.user_records(scope, ref.day, ref.revision, start, stop)
     elif kind == "user-teams":
         team_rows = world.user_team_rows(scope, ref.day)

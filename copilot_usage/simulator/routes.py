@@ -9,6 +9,7 @@ API = "api"  # GitHub REST API: authenticated, rate limited, faults apply
 APP = "app"  # GitHub App JWT exchange: authenticated by the JWT, not rate limited
 META = "meta"  # GET /rate_limit: authenticated, does not spend the budget
 BLOB = "blob"  # signed report downloads: no Authorization, not rate limited
+BLOB_PREFIX = "/copilot-reports/"
 CONTROL = "control"  # /_simulator/*: test control, never counted or faulted
 
 _SEG = r"[^/]+"
@@ -55,7 +56,9 @@ ROUTES = (
     _r("GET", r"/rate_limit", "GET /rate_limit", META, "rate_limit"),
     _r("POST", r"/app/installations/(?P<installation>\d+)/access_tokens",
        "POST /app/installations/{installation_id}/access_tokens", APP, "app_token"),
-    _r("GET", r"/_blob/(?P<path>.+)", "GET /_blob/{path}", BLOB, "blob"),
+    # Signed report downloads, shaped like GitHub's copilot-reports host (§11.1): a loopback simulator cannot
+    # own that host name, so the host's name is the first path segment (or SimConfig.download_host).
+    _r("GET", r"/copilot-reports/(?P<path>.+)", "GET /copilot-reports/{path}", BLOB, "blob"),
     _r("GET", r"/_simulator/stats", "GET /_simulator/stats", CONTROL, "stats"),
     _r("POST", r"/_simulator/reset-stats", "POST /_simulator/reset-stats", CONTROL, "reset_stats"),
     _r("GET", r"/_simulator/control", "GET /_simulator/control", CONTROL, "state"),
@@ -88,6 +91,6 @@ def kind_of(route: Route | None, path: str) -> str:
         return route.kind
     if path.startswith("/_simulator/"):
         return CONTROL
-    if path.startswith("/_blob/"):
+    if path.startswith(BLOB_PREFIX):
         return BLOB
     return API

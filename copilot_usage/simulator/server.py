@@ -3,7 +3,7 @@
 Request pipeline for the GitHub API: count -> latency -> authentication (401) -> API version (410) ->
 primary rate limit (403, spends one unit) -> forbidden paths (403) -> random 5xx -> random secondary
 limit (429/403 + retry-after) -> the endpoint. Every API answer carries the x-ratelimit-* headers.
-Downloads (`/_blob/...`) need no Authorization, do not spend the budget, and may be failed or truncated.
+Downloads (`/copilot-reports/...`) need no Authorization, do not spend the budget, and may be failed or truncated.
 `/_simulator/*` is the test control surface: never counted, never faulted.
 
 Nothing is logged: request lines carry signed query strings and headers carry tokens.

@@ -17,9 +17,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from copilot_usage.simulator.activity import CLI_CUSTOMIZATION_SINCE, idle_core, user_core
 from copilot_usage.simulator.activity import day_plan as _day_plan
-from copilot_usage.simulator.activity import user_core
-from copilot_usage.simulator.aggregate import MONTH, active_counts, build_aggregate
+from copilot_usage.simulator.aggregate import MONTH, active_counts, build_aggregate, feature_engagement
 from copilot_usage.simulator.cache import Lru
 from copilot_usage.simulator.config import (
     ENTERPRISE_FLOOR,
@@ -29,7 +29,7 @@ from copilot_usage.simulator.config import (
     SimConfig,
 )
 from copilot_usage.simulator.population import Population, User, build_population
-from copilot_usage.simulator.pull_requests import repo_pull_requests, sum_pull_requests
+from copilot_usage.simulator.pull_requests import repo_pull_requests, review_times, sum_pull_requests
 from copilot_usage.simulator.seeding import mix, stable_rng, stable_seed
 
 __all__ = ["ENTERPRISE", "ORGANIZATION", "SimConfig", "SimScope", "World"]
@@ -38,6 +38,8 @@ ORGANIZATION = "organization"
 ENTERPRISE = "enterprise"
 FIVE_MEMBER_RULE = 5  # teams with fewer active seated members that day are left out of user-teams
 SEAT_ACTIVITY_RETENTION_DAYS = 90  # last_activity_at is reset to null after this long (§4.2)
+IDLE_ROW_SHARE = 0.4  # rows of a users report for seated users without activity that day (real exports)
+_EXTRA = 0x5EED_2026  # mixed into the day seed for the stream of fields GitHub added in 2026
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class World:
         # (today, revision) after every change, oldest first: decides each day's effective revision.
         self._history: list[tuple[dt.date, int]] = [(config.today, config.revision)]
         self._plans: Lru[bytes] = Lru(1024)
+        self._idle: Lru[bytes] = Lru(256)
         self._aggregates: Lru[dict[str, Any]] = Lru(512)
         self._user_teams: Lru[list[dict[str, Any]]] = Lru(64)
         self._scopes = {(s.kind, s.slug): s for s in self._build_scopes()}
@@ -151,6 +154,29 @@ class World:
         plan = self.plan(day)
         return [u for u in scope.members if plan[u]]
 
+    def listed_members(self, scope: SimScope, day: dt.date) -> list[int]:
+        """Who has a row in the day's users report: the active members plus seated members without activity
+        that day (about IDLE_ROW_SHARE of the rows). Whether an idle user is listed is decided per user and day,
+        so an organization and its enterprise list the same people."""
+        plan = self.plan(day)
+        listed = self._idle_listed(day)
+        return [u for u in scope.members if plan[u] or listed[u]]
+
+    def _idle_listed(self, day: dt.date) -> bytes:
+        def compute() -> bytes:
+            plan = self.plan(day)
+            users = self.population.users
+            idle = [u.index for u in users if u.seated and not u.never_used and not plan[u.index]]
+            active = sum(1 for flags in plan if flags)
+            chance = min(1.0, IDLE_ROW_SHARE / (1 - IDLE_ROW_SHARE) * active / len(idle)) if idle else 0.0
+            rnd = stable_rng(self.config.seed, "idle-rows", day).random  # a stream of its own
+            out = bytearray(len(users))
+            for index in idle:
+                out[index] = rnd() < chance
+            return bytes(out)
+
+        return self._idle.get(day, compute)
+
     def last_active_day(self, user: User, on_or_before: dt.date) -> dt.date | None:
         """The user's last active day within the seat-activity retention, or None."""
         for back in range(SEAT_ACTIVITY_RETENTION_DAYS):
@@ -173,11 +199,16 @@ class World:
 
     # --- report rows -----------------------------------------------------------------------------
     def _core(self, user: User, day: dt.date, flags: int, day_seed: int) -> dict[str, Any]:
-        return user_core(user, day, flags, random.Random(mix(day_seed, user.id)))
+        if not flags:
+            return idle_core(user, day)
+        return user_core(user, day, flags, random.Random(mix(day_seed, user.id)),
+                         random.Random(mix(day_seed ^ _EXTRA, user.id)))
 
     def user_records(self, scope: SimScope, day: dt.date, revision: int | None = None, start: int = 0,
-                     stop: int | None = None, extra: dict[str, str] | None = None) -> list[dict[str, Any]]:
-        """users-1-day rows (slice [start:stop] of the day's active seated members, in user order)."""
+                     stop: int | None = None, extra: dict[str, str] | None = None,
+                     active_only: bool = False) -> list[dict[str, Any]]:
+        """users-1-day rows (slice [start:stop] of the day's listed members in user order: the active ones and
+        some without activity; `active_only` leaves the latter out)."""
         revision = self.effective_revision(day) if revision is None else revision
         plan = self.plan(day)
         users = self.population.users
@@ -185,7 +216,8 @@ class World:
         iso = day.isoformat()
         ids = dict(scope.id_fields)
         rows = []
-        for index in self.active_members(scope, day)[start:stop]:
+        members = self.active_members(scope, day) if active_only else self.listed_members(scope, day)
+        for index in members[start:stop]:
             user = users[index]
             row: dict[str, Any] = {"user_id": user.id, "user_login": user.login, "day": iso}
             if extra:
@@ -199,13 +231,24 @@ class World:
         revision = self.effective_revision(day) if revision is None else revision
 
         def compute() -> dict[str, Any]:
-            records = self.user_records(scope, day, revision)
+            records = self.user_records(scope, day, revision, active_only=True)
             plans = [self.plan(day - dt.timedelta(days=back)) for back in range(MONTH - 1, -1, -1)]
             pull_requests = sum_pull_requests(r["pull_requests"] for r in self.repo_rows(scope, day, revision))
-            return build_aggregate(day, dict(scope.id_fields), records, active_counts(plans, scope.members),
-                                   pull_requests)
+            users = self.population.users
+            actives = active_counts(plans, scope.members, day, users)
+            return build_aggregate(day, dict(scope.id_fields), records, actives, pull_requests,
+                                   self.phase_population(scope, plans))
 
         return self._aggregates.get((scope.kind, scope.slug, day, revision), compute)
+
+    def phase_population(self, scope: SimScope, plans: list[bytes]) -> dict[int, int]:
+        """Members active in the 28 days ending with the last plan, per adoption phase (users_in_phase_28d)."""
+        users = self.population.users
+        out: dict[int, int] = {}
+        for u in scope.members:
+            if any(plan[u] for plan in plans):
+                out[users[u].phase] = out.get(users[u].phase, 0) + 1
+        return out
 
     def user_team_rows(self, scope: SimScope, day: dt.date) -> list[dict[str, Any]]:
         """user-teams-1-day rows: one per (seated member, team) for teams meeting the five-member rule."""
@@ -233,18 +276,24 @@ class World:
         return self._user_teams.get((scope.kind, scope.slug, day), compute)
 
     def repo_rows(self, scope: SimScope, day: dt.date, revision: int | None = None) -> list[dict[str, Any]]:
-        """repos-1-day rows (schema invented; see pull_requests.py)."""
+        """repos-1-day rows (repo_id / repo_owner_name / repo_name / repo_visibility; see pull_requests.py)."""
         revision = self.effective_revision(day) if revision is None else revision
         weekend = day.weekday() >= 5
         ids = dict(scope.id_fields)
         rows = []
         for org in scope.orgs:
             for repo in self.population.repos[org]:
-                block = repo_pull_requests(stable_rng(self.config.seed, "repo", repo.id, day, revision),
-                                           repo.activity, weekend)
-                if block is not None:
-                    rows.append({"day": day.isoformat(), **ids, "repository_id": repo.id,
-                                 "repository": repo.full_name, "pull_requests": block})
+                rng = stable_rng(self.config.seed, "repo", repo.id, day, revision)
+                block = repo_pull_requests(rng, repo.activity, weekend)
+                if block is None:
+                    continue
+                owner = repo.full_name.partition("/")[0]
+                row = {"day": day.isoformat(), **ids, "repo_id": repo.id, "repo_owner_name": owner,
+                       "repo_name": repo.name, "repo_visibility": repo.visibility, "pull_requests": block}
+                times = review_times(rng, block, day)
+                if times is not None:
+                    row["pull_request_review_times"] = times
+                rows.append(row)
         return rows
 
     # --- 28-day reports --------------------------------------------------------------------------
@@ -262,7 +311,7 @@ class World:
 
     def aggregate_28(self, scope: SimScope, end: dt.date) -> dict[str, Any]:
         start = end - dt.timedelta(days=MONTH - 1)
-        return {
+        wrapper = {
             "report_start_day": start.isoformat(),
             "report_end_day": end.isoformat(),
             **dict(scope.id_fields),
@@ -270,6 +319,10 @@ class World:
             "created_at": f"{(end + dt.timedelta(days=LATENCY_DAYS)).isoformat()}T03:36:11.710Z",
             "day_totals": [self.aggregate(scope, d) for d in self.window_days(scope, end)],
         }
+        if end >= CLI_CUSTOMIZATION_SINCE:  # changelog 2026-09-17
+            plans = [self.plan(end - dt.timedelta(days=back)) for back in range(MONTH - 1, -1, -1)]
+            wrapper["copilot_feature_engagement"] = feature_engagement(plans, scope.members, self.population.users)
+        return wrapper
 
     def user_rows_28_count(self, scope: SimScope, end: dt.date) -> int:
         return sum(len(self.active_members(scope, d)) for d in self.window_days(scope, end))
@@ -286,7 +339,7 @@ class World:
             lo = max(start - offset, 0)
             hi = count if stop is None else min(stop - offset, count)
             if lo < hi:
-                rows.extend(self.user_records(scope, day, start=lo, stop=hi, extra=window))
+                rows.extend(self.user_records(scope, day, start=lo, stop=hi, extra=window, active_only=True))
             offset += count
             if stop is not None and offset >= stop:
                 break

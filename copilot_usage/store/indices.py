@@ -139,9 +139,40 @@ COUNTERS = (
     LOC_DELETED_SUM,
 )
 
-# Derived ratios (formulas in docs/metrics.md); null when the denominator is zero or unknown.
+# Derived ratios (formulas in docs/metrics.md); null when the denominator is zero or unknown. Every field
+# named *_rate or *_share is a fraction in [0, 1]: a quotient outside it is stored as null, never as 4,460 %.
 ACCEPTANCE_RATE = "acceptance_rate"
+# Suggested lines accepted, for code completion only: the one feature where lines are suggested then accepted.
 LOC_ACCEPTANCE_RATE = "loc_acceptance_rate"
+COMPLETION_LOC_SUGGESTED_TO_ADD_SUM = "completion_loc_suggested_to_add_sum"
+COMPLETION_LOC_ADDED_SUM = "completion_loc_added_sum"
+# Lines agents wrote (features of feature_group agent: agent mode, plan mode, agent edits) and their share.
+AGENT_LOC_ADDED_SUM = "agent_loc_added_sum"
+AGENT_LOC_DELETED_SUM = "agent_loc_deleted_sum"
+AGENT_LOC_ADDED_SHARE = "agent_loc_added_share"
+# IDE and CLI parts of the top-level totals (CLI is inside them since 2026-04-10, never in totals_by_ide):
+# ide_* = Σ totals_by_ide, cli_* = the copilot_cli feature row; *_share = part / top-level total.
+IDE_USER_INITIATED_INTERACTION_COUNT = "ide_user_initiated_interaction_count"
+IDE_CODE_GENERATION_ACTIVITY_COUNT = "ide_code_generation_activity_count"
+IDE_LOC_ADDED_SUM = "ide_loc_added_sum"
+CLI_USER_INITIATED_INTERACTION_COUNT = "cli_user_initiated_interaction_count"
+CLI_CODE_GENERATION_ACTIVITY_COUNT = "cli_code_generation_activity_count"
+CLI_LOC_ADDED_SUM = "cli_loc_added_sum"
+IDE_GENERATION_SHARE = "ide_generation_share"
+CLI_GENERATION_SHARE = "cli_generation_share"
+LINE_AND_SURFACE_COUNTS = (
+    COMPLETION_LOC_SUGGESTED_TO_ADD_SUM,
+    COMPLETION_LOC_ADDED_SUM,
+    AGENT_LOC_ADDED_SUM,
+    AGENT_LOC_DELETED_SUM,
+    IDE_USER_INITIATED_INTERACTION_COUNT,
+    IDE_CODE_GENERATION_ACTIVITY_COUNT,
+    IDE_LOC_ADDED_SUM,
+    CLI_USER_INITIATED_INTERACTION_COUNT,
+    CLI_CODE_GENERATION_ACTIVITY_COUNT,
+    CLI_LOC_ADDED_SUM,
+)
+SHARES = (AGENT_LOC_ADDED_SHARE, IDE_GENERATION_SHARE, CLI_GENERATION_SHARE)
 
 # Scope-level active-user counts of the aggregate report.
 DAILY_ACTIVE_USERS = "daily_active_users"
@@ -160,6 +191,14 @@ DAILY_PASSIVE_COPILOT_CODE_REVIEW_USERS = "daily_passive_copilot_code_review_use
 WEEKLY_PASSIVE_COPILOT_CODE_REVIEW_USERS = "weekly_passive_copilot_code_review_users"
 MONTHLY_PASSIVE_COPILOT_CODE_REVIEW_USERS = "monthly_passive_copilot_code_review_users"
 DAILY_ACTIVE_COPILOT_APP_USERS = "daily_active_copilot_app_users"  # unconfirmed; kept when GitHub sends it
+WEEKLY_ACTIVE_COPILOT_APP_USERS = "weekly_active_copilot_app_users"
+MONTHLY_ACTIVE_COPILOT_APP_USERS = "monthly_active_copilot_app_users"
+WEEKLY_ACTIVE_CLI_USERS = "weekly_active_cli_users"
+MONTHLY_ACTIVE_CLI_USERS = "monthly_active_cli_users"
+# The VS Code Agents window (changelog 2026-09-11).
+DAILY_ACTIVE_VSCODE_AGENT_USERS = "daily_active_vscode_agent_users"
+WEEKLY_ACTIVE_VSCODE_AGENT_USERS = "weekly_active_vscode_agent_users"
+MONTHLY_ACTIVE_VSCODE_AGENT_USERS = "monthly_active_vscode_agent_users"
 ACTIVE_USER_COUNTS = (
     DAILY_ACTIVE_USERS,
     WEEKLY_ACTIVE_USERS,
@@ -177,6 +216,13 @@ ACTIVE_USER_COUNTS = (
     WEEKLY_PASSIVE_COPILOT_CODE_REVIEW_USERS,
     MONTHLY_PASSIVE_COPILOT_CODE_REVIEW_USERS,
     DAILY_ACTIVE_COPILOT_APP_USERS,
+    WEEKLY_ACTIVE_COPILOT_APP_USERS,
+    MONTHLY_ACTIVE_COPILOT_APP_USERS,
+    WEEKLY_ACTIVE_CLI_USERS,
+    MONTHLY_ACTIVE_CLI_USERS,
+    DAILY_ACTIVE_VSCODE_AGENT_USERS,
+    WEEKLY_ACTIVE_VSCODE_AGENT_USERS,
+    MONTHLY_ACTIVE_VSCODE_AGENT_USERS,
 )
 # Top-level chat-mode counters: documented, but whether real files carry them is unconfirmed.
 CHAT_PANEL_AGENT_MODE = "chat_panel_agent_mode"
@@ -238,6 +284,15 @@ CLI_PROMPT_TOKENS_SUM = "cli_prompt_tokens_sum"
 CLI_AVG_TOKENS_PER_REQUEST = "cli_avg_tokens_per_request"
 CLI_VERSION = "cli_version"
 CLI_COUNTS = (CLI_SESSION_COUNT, CLI_REQUEST_COUNT, CLI_PROMPT_COUNT, CLI_OUTPUT_TOKENS_SUM, CLI_PROMPT_TOKENS_SUM)
+# The VS Code Agents window, flattened from `totals_by_vscode_agent` (aggregate and user rows).
+VSCODE_AGENT_SESSION_COUNT = "vscode_agent_session_count"
+VSCODE_AGENT_TOTAL_USER_MESSAGES = "vscode_agent_total_user_messages"
+VSCODE_AGENT_COUNTS = (VSCODE_AGENT_SESSION_COUNT, VSCODE_AGENT_TOTAL_USER_MESSAGES)
+# CLI customization (changelog 2026-09-17), user rows: distinct_<kind>_use_count as GitHub sends it, and
+# <kind>_interaction_count = Σ of the top items' counts in totals_by_<kind> (either count-key spelling).
+CUSTOMIZATION_KINDS = ("skill", "custom_agent", "mcp", "slash_cmd", "plugin")
+DISTINCT_USE_COUNTS = tuple(f"distinct_{kind}_use_count" for kind in CUSTOMIZATION_KINDS)
+CUSTOMIZATION_INTERACTION_COUNTS = tuple(f"{kind}_interaction_count" for kind in CUSTOMIZATION_KINDS)
 
 # --- breakdown rows ------------------------------------------------------------------------------------
 BREAKDOWN = "breakdown"
@@ -315,6 +370,12 @@ AVG_PULL_REQUESTS_REVIEWED = "avg_pull_requests_reviewed"
 AVG_PULL_REQUESTS_CREATED = "avg_pull_requests_created"
 AVG_PULL_REQUESTS_MERGED = "avg_pull_requests_merged"
 AVG_PULL_REQUESTS_MEDIAN_MINUTES_TO_MERGE = "avg_pull_requests_median_minutes_to_merge"
+AVG_PULL_REQUESTS_MINUTES_TO_REVIEW = "avg_pull_requests_minutes_to_review"
+AVG_PULL_REQUESTS_REVIEW_CYCLES = "avg_pull_requests_review_cycles"
+# 2026-09-17: the phase's whole rolling 28-day population (total_engaged_users stays that day's users).
+USERS_IN_PHASE_28D = "users_in_phase_28d"
+TOTAL_PULL_REQUESTS_MERGED = "total_pull_requests_merged"
+PHASE_COUNTS = (TOTAL_ENGAGED_USERS, USERS_IN_PHASE_28D, TOTAL_PULL_REQUESTS_MERGED)
 PHASE_AVERAGES = (
     AVG_USER_INITIATED_INTERACTIONS,
     AVG_CODE_GENERATION_ACTIVITIES,
@@ -325,6 +386,8 @@ PHASE_AVERAGES = (
     AVG_PULL_REQUESTS_CREATED,
     AVG_PULL_REQUESTS_MERGED,
     AVG_PULL_REQUESTS_MEDIAN_MINUTES_TO_MERGE,
+    AVG_PULL_REQUESTS_MINUTES_TO_REVIEW,
+    AVG_PULL_REQUESTS_REVIEW_CYCLES,
 )
 # Code-review comment-type rows.
 TOTAL_COPILOT_SUGGESTIONS = "total_copilot_suggestions"
@@ -341,6 +404,7 @@ USED_COPILOT_CODE_REVIEW_PASSIVE = "used_copilot_code_review_passive"
 USED_COPILOT_CODING_AGENT = "used_copilot_coding_agent"
 USED_COPILOT_CLOUD_AGENT = "used_copilot_cloud_agent"
 USED_COPILOT_APP = "used_copilot_app"
+USED_VSCODE_AGENT = "used_vscode_agent"
 USED_FLAGS = (
     USED_AGENT,
     USED_CHAT,
@@ -350,6 +414,7 @@ USED_FLAGS = (
     USED_COPILOT_CODING_AGENT,
     USED_COPILOT_CLOUD_AGENT,
     USED_COPILOT_APP,
+    USED_VSCODE_AGENT,
 )
 AI_CREDITS_USED = "ai_credits_used"
 ADOPTION_PHASE = "adoption_phase"
@@ -384,6 +449,7 @@ CLI_USERS = "cli_users"
 CODE_REVIEW_USERS = "code_review_users"
 CODE_REVIEW_PASSIVE_USERS = "code_review_passive_users"
 CODING_AGENT_USERS = "coding_agent_users"
+VSCODE_AGENT_USERS = "vscode_agent_users"
 COPILOT_APP_USERS = "copilot_app_users"
 AI_CREDIT_USERS = "ai_credit_users"
 SERVER_SIDE_ONLY_USERS = "server_side_only_users"
@@ -395,8 +461,32 @@ PHASE_UNKNOWN_USERS = "phase_unknown_users"
 PHASE_USERS = (PHASE_0_USERS, PHASE_1_USERS, PHASE_2_USERS, PHASE_3_USERS)  # index = phase_number
 
 # --- repositories --------------------------------------------------------------------------------------
+# `repository` ("owner/name") and `repository_id` identify a row whatever naming GitHub's file used: the
+# repos-1-day rows carry repo_id / repo_owner_name / repo_name / repo_visibility (what independent consumers
+# read), older guesses repository_id / repository; shaping derives the missing ones (docs/metrics.md).
 REPOSITORY = "repository"
 REPOSITORY_ID = "repository_id"
+REPO_OWNER_NAME = "repo_owner_name"
+REPO_NAME = "repo_name"
+REPO_VISIBILITY = "repo_visibility"
+# pull_request_review_times[] (since 2026-09-25): one entry per (authored_by, reviewed_by), GitHub's names. The
+# human-authored, human-reviewed entry (the only combination GitHub reports so far) is flattened into pr_*
+# fields; the raw archive keeps the array as GitHub sent it.
+PULL_REQUEST_REVIEW_TIMES = "pull_request_review_times"
+AUTHORED_BY = "authored_by"
+REVIEWED_BY = "reviewed_by"
+TOTAL_MERGED = "total_merged"
+REVIEW_TIME_MINUTES = (
+    "median_minutes_ready_to_first_review",
+    "p90_minutes_ready_to_first_review",
+    "median_minutes_first_to_final_review",
+    "p90_minutes_first_to_final_review",
+    "median_minutes_final_review_to_merge",
+    "p90_minutes_final_review_to_merge",
+)
+HUMAN = "human"
+PR_REVIEW_TIMES_TOTAL_MERGED = "pr_review_times_total_merged"
+PR_REVIEW_TIME_FIELDS = tuple(PR_PREFIX + name for name in REVIEW_TIME_MINUTES)
 
 # --- seats and billing ---------------------------------------------------------------------------------
 SEAT_KEY = "seat_key"
@@ -481,6 +571,7 @@ def _typed(names: tuple[str, ...], spec: dict[str, Any]) -> dict[str, dict[str, 
 _SCOPE_IDS = {ORGANIZATION_ID: KEYWORD, ENTERPRISE_ID: KEYWORD}
 _COUNTER_FIELDS = _typed(COUNTERS, LONG)
 _RATES = {ACCEPTANCE_RATE: DOUBLE, LOC_ACCEPTANCE_RATE: DOUBLE}
+_LINES_AND_SURFACES = {**_typed(LINE_AND_SURFACE_COUNTS, LONG), **_typed(SHARES, DOUBLE)}
 _PR_FIELDS = {**_typed(PR_COUNTS, LONG), **_typed(PR_MEDIANS, DOUBLE)}
 _CLI_COUNT_FIELDS = _typed(CLI_COUNTS, LONG)
 _ENGAGED_USERS = _typed(
@@ -498,7 +589,9 @@ USAGE_DAILY = IndexDef(
         **_PR_FIELDS,
         **_CLI_COUNT_FIELDS,
         CLI_AVG_TOKENS_PER_REQUEST: DOUBLE,
+        **_typed(VSCODE_AGENT_COUNTS, LONG),
         **_RATES,
+        **_LINES_AND_SURFACES,
     },
     description="one per (scope, day): the aggregate report's active users, counters, pull requests and CLI",
 )
@@ -516,7 +609,7 @@ USAGE_BREAKDOWN = IndexDef(
         ACCEPTANCE_RATE: DOUBLE,
         **_typed((SESSION_COUNT, REQUEST_COUNT, PROMPT_COUNT, OUTPUT_TOKENS_SUM, PROMPT_TOKENS_SUM), LONG),
         AVG_TOKENS_PER_REQUEST: DOUBLE,
-        TOTAL_ENGAGED_USERS: LONG,
+        **_typed(PHASE_COUNTS, LONG),
         **_typed(PHASE_AVERAGES, DOUBLE),
         TOTAL_COPILOT_SUGGESTIONS: LONG,
         TOTAL_COPILOT_APPLIED_SUGGESTIONS: LONG,
@@ -540,7 +633,11 @@ USER_DAILY = IndexDef(
         CLI_VERSION: KEYWORD,
         **_typed((TEAMS, TOP_IDE, TOP_LANGUAGE, TOP_MODEL, TOP_FEATURE, IDES, LANGUAGES, MODELS, FEATURES), KEYWORD),
         **_typed((LAST_KNOWN_IDE, IDE_VERSION, PLUGIN, PLUGIN_VERSION), KEYWORD),
+        **_typed(VSCODE_AGENT_COUNTS, LONG),
+        **_typed(DISTINCT_USE_COUNTS, LONG),
+        **_typed(CUSTOMIZATION_INTERACTION_COUNTS, LONG),
         **_RATES,
+        **_LINES_AND_SURFACES,
         SERVER_SIDE_ONLY: BOOLEAN,
         ACTIVE: BOOLEAN,
     },
@@ -560,6 +657,7 @@ TEAM_DAILY = IndexDef(
         AI_CREDITS_USED: DOUBLE,
         **_CLI_COUNT_FIELDS,
         **_RATES,
+        **_LINES_AND_SURFACES,
     },
     description="one per (scope, team, day): members' users-report rows summed; teams overlap, never sum them",
 )
@@ -585,7 +683,8 @@ USER_SUMMARY_DAILY = IndexDef(
     properties={
         USERS_IN_REPORT: LONG,
         **_ENGAGED_USERS,
-        **_typed((CODE_REVIEW_PASSIVE_USERS, COPILOT_APP_USERS, AI_CREDIT_USERS, SERVER_SIDE_ONLY_USERS), LONG),
+        **_typed((CODE_REVIEW_PASSIVE_USERS, COPILOT_APP_USERS, AI_CREDIT_USERS, SERVER_SIDE_ONLY_USERS,
+                  VSCODE_AGENT_USERS), LONG),
         **_typed((*PHASE_USERS, PHASE_UNKNOWN_USERS), LONG),
         AI_CREDITS_USED: DOUBLE,
         **_CLI_COUNT_FIELDS,
@@ -596,7 +695,15 @@ USER_SUMMARY_DAILY = IndexDef(
 REPO_DAILY = IndexDef(
     key="repo_daily",
     id_fields=(SCOPE_TYPE, SCOPE, DAY, REPOSITORY_ID, REPOSITORY),
-    properties={REPOSITORY: KEYWORD, REPOSITORY_ID: KEYWORD, **_SCOPE_IDS, **_PR_FIELDS},
+    properties={
+        REPOSITORY: KEYWORD,
+        REPOSITORY_ID: KEYWORD,
+        **_typed((REPO_OWNER_NAME, REPO_NAME, REPO_VISIBILITY), KEYWORD),
+        **_SCOPE_IDS,
+        **_PR_FIELDS,
+        PR_REVIEW_TIMES_TOTAL_MERGED: LONG,
+        **_typed(PR_REVIEW_TIME_FIELDS, DOUBLE),
+    },
     description="one per (scope, repository, day): pull-request activity of the repos report",
 )
 

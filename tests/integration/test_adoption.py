@@ -18,7 +18,7 @@ from copilot_usage.simulator import SimulatorServer, World
 from copilot_usage.store import indices as ix
 from copilot_usage.store.adoption import refresh_adoption
 from copilot_usage.store.client import make_client
-from tests.fixtures.simulator import SIM_TODAY, report_rows, sim_config
+from tests.fixtures.simulator import SIM_TODAY, report_rows, row_is_active, sim_config
 from tests.integration.test_collect import ENT, NOW, ORGS, clock, settings_for
 
 PREFIX = "adoption_"
@@ -101,7 +101,7 @@ def test_score_components_equal_the_simulators_rows_and_the_score_is_bounded(wor
     while day <= LATEST:
         for row in report_rows(server, f"/orgs/{ORGS[0]}", "users-1-day", day) if day >= floor else []:
             user = sums[row["user_login"]]
-            user[ix.ACTIVE_DAYS] += 1
+            user[ix.ACTIVE_DAYS] += row_is_active(row)  # a row without activity is not an active day
             for field in (ix.USER_INITIATED_INTERACTION_COUNT, ix.CODE_GENERATION_ACTIVITY_COUNT,
                           ix.CODE_ACCEPTANCE_ACTIVITY_COUNT, ix.LOC_ADDED_SUM):
                 user[field] += row[field]

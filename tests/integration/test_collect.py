@@ -67,8 +67,12 @@ def server(world):
         yield s
 
 
-def test_first_run_backfills_every_available_day_and_a_second_run_changes_nothing(es, engine_url, prefix):
-    world = World(sim_config(days=14))  # GitHub serves 14 days: the whole history is backfilled
+@pytest.mark.parametrize("no_data_answer", ["204", "empty", "404"])
+def test_first_run_backfills_every_available_day_and_a_second_run_changes_nothing(es, engine_url, prefix,
+                                                                                   no_data_answer):
+    # GitHub serves 14 days: the whole history is backfilled. Older days answer "no report" in one of GitHub's
+    # three spellings; each one teaches the data start, and none blocks the scope's days that have data.
+    world = World(sim_config(days=14, no_data_answer=no_data_answer))
     with SimulatorServer(world) as server:
         _backfill_then_rerun(world, server, es, engine_url, prefix)
 
@@ -126,6 +130,16 @@ def test_totals_equal_sums_computed_independently_from_the_simulators_files(serv
         for field in ("daily_active_users", "weekly_active_users", "monthly_active_users",
                       "code_generation_activity_count", "loc_added_sum"):
             assert doc["_source"][field] == aggregate[field], field
+        # Repository rows use GitHub's repo_* naming; every row is stored under its owner/name.
+        repos = report_rows(server, path, "repos-1-day", day)
+        assert repos
+        assert count(es, prefix, ix.REPO_DAILY, **terms) == len(repos)
+        assert total(es, prefix, ix.REPO_DAILY, ix.PR_TOTAL_CREATED, **terms) == sum(
+            r["pull_requests"]["total_created"] for r in repos)
+        stored = es.search(index=ix.REPO_DAILY.name(prefix), size=1000, query={"bool": {"filter": [
+            {"term": {k: v}} for k, v in terms.items()]}})["hits"]["hits"]
+        assert {h["_source"][ix.REPOSITORY] for h in stored} == {
+            f"{r['repo_owner_name']}/{r['repo_name']}" for r in repos}
 
 
 def test_a_revision_inside_the_late_window_replaces_the_old_values(server, es, engine_url, prefix):
@@ -201,3 +215,40 @@ def test_teams_use_the_membership_of_that_day_and_scopes_stay_separate(server, e
     per_org = sum(count(es, prefix, ix.USER_DAILY, scope=o, day=day) for o in ORGS)
     enterprise = count(es, prefix, ix.USER_DAILY, scope_type="enterprise", scope=ENT, day=day)
     assert per_org >= enterprise > 0
+
+
+def test_every_stored_rate_is_a_fraction_and_ide_and_cli_parts_never_double_count(server, es, engine_url, prefix):
+    # The simulator serves what real exports look like: lines added far above lines suggested (agent edits,
+    # CLI), CLI work inside the totals but not in totals_by_ide.
+    start = (SIM_TODAY - dt.timedelta(days=6)).isoformat()
+    assert run(settings_for(server, engine_url, prefix, BACKFILL_START=start), es=es, now=clock(NOW)).ok
+    day = SIM_TODAY - dt.timedelta(days=4)
+    [aggregate] = report_rows(server, f"/orgs/{ORGS[0]}", "organization-1-day", day)
+    assert aggregate["loc_added_sum"] > aggregate["loc_suggested_to_add_sum"]  # a naive rate would exceed 100 %
+    checked = 0
+    for index in ix.all_indices():
+        for field in sorted(f for f in index.fields() if f.endswith(("_rate", "_share"))):
+            result = es.search(index=index.name(prefix), size=0, aggs={
+                "lo": {"min": {"field": field}}, "hi": {"max": {"field": field}},
+                "n": {"value_count": {"field": field}}})
+            aggs = result["aggregations"]
+            if aggs["n"]["value"]:
+                assert 0 <= aggs["lo"]["value"] <= aggs["hi"]["value"] <= 1, (index.key, field)
+                checked += 1
+    assert checked >= 10
+    # IDE and CLI parts, computed here from the file: Σ totals_by_ide and the copilot_cli feature row; with the
+    # Copilot app row they make up the top-level totals exactly (nothing counted twice).
+    terms = {"scope_type": "organization", "scope": ORGS[0], "day": day.isoformat()}
+    [hit] = es.search(index=ix.USAGE_DAILY.name(prefix), query={"bool": {"filter": [
+        {"term": {k: v}} for k, v in terms.items()]}})["hits"]["hits"]
+    doc = hit["_source"]
+    features = {f["feature"]: f for f in aggregate["totals_by_feature"]}
+    for counter in ("user_initiated_interaction_count", "code_generation_activity_count", "loc_added_sum"):
+        ide = sum(row[counter] for row in aggregate["totals_by_ide"])
+        cli = features["copilot_cli"][counter]
+        app = features.get("copilot_app", {}).get(counter, 0)
+        assert doc[f"ide_{counter}"] == ide
+        assert doc[f"cli_{counter}"] == cli > 0
+        assert ide + cli + app == aggregate[counter] == doc[counter]
+    assert doc[ix.CLI_GENERATION_SHARE] == round(
+        features["copilot_cli"]["code_generation_activity_count"] / aggregate["code_generation_activity_count"], 6)

@@ -59,6 +59,17 @@ def test_summary_numbers_match_the_simulators_own_files(filled, es, prefix):
     assert adoption["code_generations"] == generated > 0
     assert adoption["code_acceptances"] == accepted > 0
     assert adoption["acceptance_rate"] == round(accepted / generated, 4)
+    # IDE and CLI shares from the files: Σ totals_by_ide and the copilot_cli rows, with no double counting.
+    ide = sum(r["code_generation_activity_count"] for a in aggregates for r in a["totals_by_ide"])
+    cli = sum(f["code_generation_activity_count"] for a in aggregates for f in a["totals_by_feature"]
+              if f["feature"] == "copilot_cli")
+    assert (adoption["ide_generations"], adoption["cli_generations"]) == (ide, cli)
+    assert cli > 0
+    assert ide + cli <= generated
+    assert adoption["ide_share"] == round(ide / generated, 4)
+    assert adoption["cli_share"] == round(cli / generated, 4)
+    assert 0 <= adoption["completion_lines_acceptance_rate"] <= 1
+    assert 0 < adoption["agent_lines_share"] < 1
     assert adoption["monthly_active_users"] == aggregates[-1]["monthly_active_users"] > 0
     users = {r["user_id"] for d in days for r in report_rows(filled, f"/orgs/{ORGS[0]}", "users-1-day", d)}
     assert 0 < adoption["engaged_users"] <= len(users)

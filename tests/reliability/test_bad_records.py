@@ -112,6 +112,11 @@ def test_damaged_records_are_set_aside_and_the_rest_is_stored(httpserver, es, en
     malformed = 4  # the HTML page, the cut record, and each of the two numbers
     assert summary.rejected_records == rejected_cases + malformed + 1  # + the duplicate user, set aside
     assert summary.records == len(good) + len(CASES) + 1 + 1  # + the id-less record + the duplicate
+    # The run summary says why, per reason, with one example of where (collect, like import).
+    reasons = summary.to_dict()["rejected_reasons"]
+    assert sum(seen["count"] for seen in reasons.values()) == summary.rejected_records
+    assert reasons["user_id is missing"]["count"] == 1
+    assert all(f"organization:{ORG} users " in seen["example"] for seen in reasons.values())
     assert len(stored) == len(good) + sum(1 for _, _, kept in CASES if kept)  # the duplicate is one document
     [entry] = [h["_source"] for h in es.search(index=ix.INGESTION_LOG.name("bad_"), query={"term": {
         ix.REPORT: Report.USERS.value}})["hits"]["hits"]]

@@ -132,16 +132,18 @@ def _repos(sim: SimulatorServer) -> tuple[Served, Served, int, int]:
     row = rows[0]
 
     def ghost(n: int, **changes: Any) -> dict[str, Any]:
-        return _changed(row, **{"repository": f"{ORG}/ghost-{n}", "repository_id": 90_000_000 + n, **changes})
+        # The simulator serves GitHub's repo_* naming (repo_id, repo_owner_name, repo_name).
+        return _changed(row, **{"repo_name": f"ghost-{n}", "repo_id": 90_000_000 + n, **changes})
 
     pull_requests = _changed(row.get(src.PULL_REQUESTS) or {}, total_created="2")
     damaged = [
         (_json(ghost(1, day=OTHER_DAY)), 1),
-        (_json(ghost(2, repository=..., repository_id=...)), 1),
+        (_json(ghost(2, repo_id=..., repo_owner_name=..., repo_name=...)), 1),  # nothing names it
         (_json(ghost(3, **{src.PULL_REQUESTS: "many"})), 1),
         (_json(ghost(4, **{src.PULL_REQUESTS: pull_requests})), 1),
-        (_json(ghost(5, repository=["a", "b"])), 1),
-        (_json(ghost(6, repository_id=1.5e300)), 1),  # an id that is neither text nor an integer
+        (_json(ghost(5, repo_name=["a", "b"])), 1),
+        (_json(ghost(6, repo_id=1.5e300)), 1),  # an id that is neither text nor an integer
+        (_json(ghost(7, repository_id=7)), 1),  # the older id naming, disagreeing with repo_id
         HTML_LINE, NUMBERS_LINE, NULL_LINE,
     ]
     files, rejected = _with_damage(_lines(rows), damaged)

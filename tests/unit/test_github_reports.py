@@ -15,7 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from copilot_usage.github.errors import DownloadError, GitHubError, LinkExpiredError
+from copilot_usage.github.errors import DownloadError, ForbiddenError, GitHubError, LinkExpiredError
 from copilot_usage.github.http import GitHubHttp, RetryPolicy
 from copilot_usage.github.reports import fetch_latest_28_day, fetch_report
 from copilot_usage.model import Report, Scope, ScopeType
@@ -150,6 +150,25 @@ def test_204_means_not_ready(server: HTTPServer, http: GitHubHttp, tmp_path: Pat
     serve_links(server, "/enterprises/big-co/copilot/metrics/reports/enterprise-1-day", lambda n: Response(status=204))
     assert fetch_report(http, ENT, Report.AGGREGATE, DAY, tmp_path / "work") is None
     assert list((tmp_path / "work").iterdir()) == []
+
+
+@pytest.mark.parametrize("answer", [Response(status=200, response=b""), Response(status=200, response=b" \n"),
+                                    Response(status=404, response=b'{"message": "Not Found"}',
+                                             content_type="application/json")],
+                         ids=["empty", "blank", "404"])
+def test_an_empty_200_or_a_404_for_a_day_also_means_no_report(server: HTTPServer, http: GitHubHttp,
+                                                                  tmp_path: Path, answer: Response) -> None:
+    serve_links(server, "/enterprises/big-co/copilot/metrics/reports/enterprise-1-day", lambda n: answer)
+    assert fetch_report(http, ENT, Report.AGGREGATE, DAY, tmp_path / "work") is None
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+def test_a_403_for_a_day_is_still_an_access_problem(server: HTTPServer, http: GitHubHttp, tmp_path: Path) -> None:
+    forbidden = Response(status=403, response=b'{"message": "Resource not accessible by personal access token"}',
+                         content_type="application/json")
+    serve_links(server, "/enterprises/big-co/copilot/metrics/reports/enterprise-1-day", lambda n: forbidden)
+    with pytest.raises(ForbiddenError):
+        fetch_report(http, ENT, Report.AGGREGATE, DAY, tmp_path)
 
 
 def test_empty_link_list_is_an_empty_report(server: HTTPServer, http: GitHubHttp, tmp_path: Path) -> None:

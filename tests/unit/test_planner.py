@@ -4,7 +4,10 @@ from dataclasses import dataclass
 from copilot_usage.model import Report, Scope, ScopeType, Snapshot
 from copilot_usage.planner import (
     FIRST_ORGANIZATION_DAY,
+    FRESH_FREE_RETRIES,
+    FRESH_MAX_WAIT_HOURS,
     REJECTED_MAX_ATTEMPTS,
+    STALE_MAX_WAIT_HOURS,
     PlanOptions,
     Task,
     availability_floor,
@@ -117,6 +120,34 @@ def test_old_not_ready_days_are_retried_rarely():
     assert plan_scope(ORG, log, options()) == []
     log[("aggregate", old_day)] = State("not_ready", NOW - dt.timedelta(hours=25))
     assert plan_scope(ORG, log, options()) == [Task(ORG, Report.AGGREGATE, old_day, "not_ready")]
+
+
+def test_days_that_keep_answering_no_report_back_off():
+    last = TODAY - dt.timedelta(days=2)
+    log = complete_log(ORG, FIRST_ORGANIZATION_DAY, last)
+    opts = options(run_interval_hours=1.0)
+
+    def planned(day: dt.date, attempts: int, hours_ago: float) -> bool:
+        log[("aggregate", day)] = State("not_ready", NOW - dt.timedelta(hours=hours_ago), attempts=attempts)
+        return Task(ORG, Report.AGGREGATE, day, "not_ready") in plan_scope(ORG, log, opts)
+
+    # A recent day: every run for its first answers, then after 1, 2, 4 intervals, never less than every 6 h.
+    for attempts in range(1, FRESH_FREE_RETRIES):
+        assert planned(last, attempts, 0)
+    assert not planned(last, FRESH_FREE_RETRIES, 0.25)
+    assert planned(last, FRESH_FREE_RETRIES, 1)
+    assert not planned(last, FRESH_FREE_RETRIES + 2, 3)
+    assert planned(last, FRESH_FREE_RETRIES + 2, 3.5)
+    assert not planned(last, 50, FRESH_MAX_WAIT_HOURS - 0.1)
+    assert planned(last, 50, FRESH_MAX_WAIT_HOURS)
+    log[("aggregate", last)] = State("complete")
+    # An old day: a day after the first answer, doubling per answer, at least once a week.
+    old_day = dt.date(2026, 1, 15)
+    assert planned(old_day, 1, 24)
+    assert not planned(old_day, 2, 47)
+    assert planned(old_day, 2, 48)
+    assert not planned(old_day, 30, STALE_MAX_WAIT_HOURS - 1)
+    assert planned(old_day, 30, STALE_MAX_WAIT_HOURS)
 
 
 def test_snapshots_once_per_day_and_first():

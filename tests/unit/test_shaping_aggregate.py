@@ -77,7 +77,23 @@ def test_usage_daily_golden():
         "cli_prompt_tokens_sum": 233600,
         "cli_avg_tokens_per_request": 4100.0,
         "acceptance_rate": 0.306667,  # 690 / 2250
-        "loc_acceptance_rate": 0.593407,  # 5400 / 9100
+        # Suggested lines accepted, for code completion only: 2600 / 7200 (not 5400 / 9100 over everything).
+        "loc_acceptance_rate": 0.361111,
+        "completion_loc_suggested_to_add_sum": 7200,
+        "completion_loc_added_sum": 2600,
+        # Agent-group features: chat_panel_agent_mode (400 added) + agent_edit (2300 added, 820 deleted).
+        "agent_loc_added_sum": 2700,
+        "agent_loc_deleted_sum": 820,
+        "agent_loc_added_share": 0.5,  # 2700 / 5400
+        # The example has no copilot_cli row: Σ totals_by_ide (1000+310, 1700+550, 4300+1100) is everything.
+        "ide_user_initiated_interaction_count": 1310,
+        "ide_code_generation_activity_count": 2250,
+        "ide_loc_added_sum": 5400,
+        "cli_user_initiated_interaction_count": 0,
+        "cli_code_generation_activity_count": 0,
+        "cli_loc_added_sum": 0,
+        "ide_generation_share": 1.0,
+        "cli_generation_share": 0.0,
     }
 
 

@@ -35,6 +35,12 @@ def every_doc() -> list[ix.Doc]:
     for key in ix.CHAT_PANEL_MODES:
         aggregate[key] = 1
     aggregate["daily_active_copilot_app_users"] = 2
+    for name in ix.ACTIVE_USER_COUNTS:  # the 2026 weekly/monthly CLI, app and VS Code Agents window counts
+        aggregate.setdefault(name, 3)
+    aggregate["totals_by_vscode_agent"] = {"session_count": 4, "total_user_messages": 17}
+    for phase in aggregate["totals_by_ai_adoption_phase"]:
+        phase.update({"users_in_phase_28d": 40, "total_pull_requests_merged": 6,
+                      "avg_pull_requests_minutes_to_review": 55.5, "avg_pull_requests_review_cycles": 1.4})
     docs += shape_aggregate(ORG, DAY, aggregate)
     docs += shape_aggregate(ENT, DAY, aggregate)
 
@@ -42,12 +48,20 @@ def every_doc() -> list[ix.Doc]:
     membership, _ = membership_from_user_teams(teams, ORG, DAY)
     shaper = UsersShaper(ORG, DAY, membership)
     user_docs = [shaper.add(record) for record in _lines("users_1_day.ndjson")]
-    app_user = {**_lines("users_1_day.ndjson")[0], "user_id": 1003, "user_login": "carol", "used_copilot_app": True}
+    app_user = {**_lines("users_1_day.ndjson")[0], "user_id": 1003, "user_login": "carol", "used_copilot_app": True,
+                "used_vscode_agent": True, "totals_by_vscode_agent": {"session_count": 1, "total_user_messages": 3}}
+    for kind, distinct in zip(ix.CUSTOMIZATION_KINDS, ix.DISTINCT_USE_COUNTS, strict=True):
+        app_user[distinct] = 2
+        app_user[f"totals_by_{kind}"] = [{kind: "other", "interaction_count": 4}]
     user_docs.append(shaper.add(app_user))
     docs += user_docs + shaper.finish()
 
-    docs.append(shape_repo(ORG, DAY, {"repository": "octo-org/api", "repository_id": 5, "enterprise_id": "1",
-                                      "organization_id": "2", "pull_requests": aggregate["pull_requests"]}))
+    review = {"authored_by": "human", "reviewed_by": "human", "total_merged": 1,
+              **{name: 10.5 for name in ix.REVIEW_TIME_MINUTES}}
+    docs.append(shape_repo(ORG, DAY, {"repo_owner_name": "octo-org", "repo_name": "api", "repo_id": 5,
+                                      "repo_visibility": "private", "enterprise_id": "1", "organization_id": "2",
+                                      "pull_requests": aggregate["pull_requests"],
+                                      "pull_request_review_times": [review]}))
     seats = json.loads((DATA / "seats_page.json").read_text())["seats"]
     org_seats = SeatsShaper(ORG, DAY)
     docs += [org_seats.add(seat) for seat in seats]

@@ -65,7 +65,15 @@ ALICE = {
     "features": ["agent_edit", "chat_panel_agent_mode", "code_completion"],
     "last_known_ide": "vscode", "ide_version": "1.107.1", "plugin": "copilot-chat", "plugin_version": "0.35.3",
     "acceptance_rate": 0.3,  # 12 / 40
-    "loc_acceptance_rate": 0.44,  # 88 / 200
+    # Suggested lines accepted, code completion only: 40 / 150 (88 / 200 over everything mixes agent lines in).
+    "loc_acceptance_rate": 0.266667,
+    "completion_loc_suggested_to_add_sum": 150, "completion_loc_added_sum": 40,
+    # chat_panel_agent_mode 12 + agent_edit 36 added (6 deleted) of 88 lines added.
+    "agent_loc_added_sum": 48, "agent_loc_deleted_sum": 6, "agent_loc_added_share": 0.545455,
+    # No copilot_cli feature row: the one IDE row holds everything.
+    "ide_user_initiated_interaction_count": 50, "ide_code_generation_activity_count": 40, "ide_loc_added_sum": 88,
+    "cli_user_initiated_interaction_count": 0, "cli_code_generation_activity_count": 0, "cli_loc_added_sum": 0,
+    "ide_generation_share": 1.0, "cli_generation_share": 0.0,
     "server_side_only": False, "active": True,
 }
 BOB = {
@@ -81,7 +89,12 @@ BOB = {
     "ides": ["intellij"], "languages": ["java"], "models": [], "features": ["code_completion"],
     "last_known_ide": "intellij", "ide_version": "2026.2.1", "plugin": "copilot-intellij",
     "plugin_version": "1.5.60-243",
-    "acceptance_rate": 0.28, "loc_acceptance_rate": 0.3,
+    "acceptance_rate": 0.28, "loc_acceptance_rate": 0.3,  # 24 / 80 (all code completion)
+    "completion_loc_suggested_to_add_sum": 80, "completion_loc_added_sum": 24,
+    "agent_loc_added_sum": 0, "agent_loc_deleted_sum": 0, "agent_loc_added_share": 0.0,
+    "ide_user_initiated_interaction_count": 0, "ide_code_generation_activity_count": 25, "ide_loc_added_sum": 24,
+    "cli_user_initiated_interaction_count": 0, "cli_code_generation_activity_count": 0, "cli_loc_added_sum": 0,
+    "ide_generation_share": 1.0, "cli_generation_share": 0.0,
     "server_side_only": False, "active": True,
 }
 
@@ -107,7 +120,13 @@ def test_team_daily_golden_and_overlap():
         "cli_session_count": 2, "cli_request_count": 9, "cli_prompt_count": 3, "cli_output_tokens_sum": 15600,
         "cli_prompt_tokens_sum": 24000,
         "acceptance_rate": 0.292308,  # 19 / 65
-        "loc_acceptance_rate": 0.4,  # 112 / 280
+        # Summed feature rows of alice and bob: code completion 64 / 230; agent lines 12 + 36 of 112.
+        "loc_acceptance_rate": 0.278261,
+        "completion_loc_suggested_to_add_sum": 230, "completion_loc_added_sum": 64,
+        "agent_loc_added_sum": 48, "agent_loc_deleted_sum": 6, "agent_loc_added_share": 0.428571,
+        "ide_user_initiated_interaction_count": 50, "ide_code_generation_activity_count": 65,
+        "ide_loc_added_sum": 112, "cli_user_initiated_interaction_count": 0, "cli_code_generation_activity_count": 0,
+        "cli_loc_added_sum": 0, "ide_generation_share": 1.0, "cli_generation_share": 0.0,
     }
     assert backend["member_count"] == 1
     assert backend["code_generation_activity_count"] == 40
@@ -142,7 +161,8 @@ def test_user_summary_golden():
     assert finished[-1].source == {
         **COMMON, "users_in_report": 2, "active_users": 2, "chat_users": 1, "agent_users": 1, "cli_users": 1,
         "code_review_users": 0, "coding_agent_users": 0, "code_review_passive_users": 1, "copilot_app_users": 0,
-        "ai_credit_users": 1, "server_side_only_users": 0, "phase_0_users": 0, "phase_1_users": 1,
+        "vscode_agent_users": 0, "ai_credit_users": 1, "server_side_only_users": 0, "phase_0_users": 0,
+        "phase_1_users": 1,
         "phase_2_users": 1, "phase_3_users": 0, "phase_unknown_users": 0, "ai_credits_used": 12.5,
         "cli_session_count": 2, "cli_request_count": 9, "cli_prompt_count": 3, "cli_output_tokens_sum": 15600,
         "cli_prompt_tokens_sum": 24000,
@@ -229,10 +249,12 @@ def test_server_side_only_user():
     assert doc == {**COMMON, "user_id": 5, "user_login": "ghost", "used_copilot_code_review_passive": True,
                    "teams": [], "ides": [], "languages": [], "models": [], "features": [], "acceptance_rate": None,
                    "loc_acceptance_rate": None, "server_side_only": True, "active": True}
+    # A row with nothing in it is a seated user without activity that day (about 40 % of a real report's
+    # rows): not active, so not a server-side-only user either.
     silent = shaper.add({"user_id": 6, "user_login": "idle", "day": "2026-11-20"}).source
-    assert silent["server_side_only"] is True
+    assert (silent["server_side_only"], silent["active"]) == (False, False)
     summary = shaper.finish()[-1].source
-    assert summary["server_side_only_users"] == 2
+    assert summary["server_side_only_users"] == 1
     assert summary["active_users"] == 1  # the idle row shows no activity at all
     assert summary["phase_unknown_users"] == 2
     assert "ai_credits_used" not in summary  # no user reported credits: absent, not 0

@@ -70,11 +70,13 @@ def test_arguments_reach_the_server() -> None:
     server = cli.build(_parse("--port", "0", "--orgs", "3", "--enterprises", "0", "--users", "40", "--seed", "9",
                               "--today", "2026-11-20", "--records-per-file", "5", "--fail-rate", "0.25",
                               "--throttle-rate", "0.5", "--retry-after", "0", "--truncate-rate", "0.1",
-                              "--corrupt-rate", "0.2", "--rate-limit", "100", "--latency-ms", "3"))
+                              "--corrupt-rate", "0.2", "--rate-limit", "100", "--latency-ms", "3",
+                              "--no-data-answer", "404"))
     try:
         config = server.world.config
         assert (config.orgs, config.enterprises, config.users, config.seed, config.records_per_file) == (3, 0, 40, 9, 5)
         assert str(config.today) == "2026-11-20"
+        assert config.no_data_answer == "404"
         faults = server.faults
         assert (faults.fail_rate, faults.throttle_rate, faults.retry_after, faults.truncate_rate) == (0.25, 0.5, 0, 0.1)
         assert (faults.rate_limit, faults.latency_ms, faults.corrupt_rate) == (100, 3.0, 0.2)

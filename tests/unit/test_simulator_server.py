@@ -7,6 +7,7 @@ import datetime as dt
 import http.client
 import io
 import json
+import socket
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -69,8 +70,8 @@ def test_daily_report_routes_answer_signed_links_and_the_report_day(simulator: S
     for link in body["download_links"]:
         parts = urlsplit(link)
         assert f"{parts.scheme}://{parts.netloc}" == simulator.url
-        assert parts.path.startswith("/_blob/")
-        assert set(parse_qs(parts.query)) == {"se", "sig"}
+        assert parts.path.startswith("/copilot-reports/")  # shaped like GitHub's copilot-reports host
+        assert set(parse_qs(parts.query)) == {"sv", "sp", "se", "sig"}
     rows = parse_rows(download(body["download_links"][0]))
     assert rows
     assert all(r.get("day") == NEWEST.isoformat() for r in rows)
@@ -116,6 +117,24 @@ def test_days_not_yet_processed_or_before_the_floor_answer_204(simulator: Simula
                 assert "x-ratelimit-remaining" in response.headers
 
 
+@pytest.mark.parametrize("answer", ["204", "empty", "404"])
+def test_days_without_a_report_answer_the_configured_way(answer: str) -> None:
+    # GitHub spells "no report for this day" three ways (§11.2); the rest of the API is unchanged.
+    with SimulatorServer(World(sim_config(no_data_answer=answer))) as server:
+        missing = api_get(server, links_path(ORG, "users-1-day"), {"day": SIM_TODAY.isoformat()})
+        present = api_get(server, links_path(ORG, "users-1-day"), {"day": NEWEST.isoformat()})
+        assert present.status_code == 200
+        expected_status = {"204": 204, "empty": 200, "404": 404}[answer]
+        assert missing.status_code == expected_status
+        if answer == "404":
+            assert missing.json()["message"] == "Not Found"
+        else:
+            assert missing.content == b""
+        assert "x-ratelimit-remaining" in missing.headers
+    with pytest.raises(ValueError, match="no_data_answer"):
+        sim_config(no_data_answer="410")
+
+
 def test_github_first_report_days_differ_for_orgs_and_enterprises() -> None:
     world = World(sim_config(today=dt.date(2026, 1, 10), days=120))
     with SimulatorServer(world) as server:
@@ -136,11 +155,12 @@ def test_large_reports_are_split_into_parts_of_records_per_file() -> None:
         (aggregate,) = report_rows(server, ORG, "organization-1-day", NEWEST)
         links = report_links(server, ORG, "users-1-day", NEWEST)
         parts = [parse_rows(download(link)) for link in links]
-        assert len(links) == -(-aggregate["daily_active_users"] // 7) > 1
+        ids = [r["user_id"] for p in parts for r in p]
+        # Rows: the active users plus seated users without activity that day (about 40 % of the rows).
+        assert len(ids) == len(set(ids)) > aggregate["daily_active_users"]
+        assert len(links) == -(-len(ids) // 7) > 1
         assert all(len(p) == 7 for p in parts[:-1])
         assert 1 <= len(parts[-1]) <= 7
-        ids = [r["user_id"] for p in parts for r in p]
-        assert len(ids) == len(set(ids)) == aggregate["daily_active_users"]
         assert len(report_links(server, ORG, "users-28-day")) > 1
         assert len(report_links(server, ORG, "user-teams-1-day", NEWEST)) > 1
         assert len(report_links(server, ORG, "organization-1-day", NEWEST)) == 1
@@ -246,11 +266,29 @@ def test_links_use_the_host_the_client_addressed(simulator: SimulatorServer) -> 
     headers = {**SIM_AUTH, "Host": "github-sim.internal:8787"}
     (link,) = api_get(simulator, links_path(ORG, "organization-1-day"), {"day": NEWEST.isoformat()},
                       headers).json()["download_links"]
-    assert link.startswith("http://github-sim.internal:8787/_blob/")
+    assert link.startswith("http://github-sim.internal:8787/copilot-reports/")
     weird = {**SIM_AUTH, "Host": "evil.example/x?y"}
     (link,) = api_get(simulator, links_path(ORG, "organization-1-day"), {"day": NEWEST.isoformat()},
                       weird).json()["download_links"]
-    assert link.startswith(simulator.url + "/_blob/")
+    assert link.startswith(simulator.url + "/copilot-reports/")
+
+
+def test_links_expire_after_an_hour_and_can_name_a_download_host() -> None:
+    clock = FakeClock()
+    with socket.socket() as probe:  # a free port, so the world can name its download host before it serves
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    world = World(sim_config(download_host=f"localhost:{port}"))
+    with SimulatorServer(world, port=port, clock=clock) as server:
+        (link,) = api_get(server, links_path(ORG, "organization-1-day"), {"day": NEWEST.isoformat()}).json()[
+            "download_links"]
+        assert link.startswith(f"http://localhost:{port}/copilot-reports/")
+        assert int(parse_qs(urlsplit(link).query)["se"][0]) == int(clock.now) + 3600
+        assert requests.get(link, timeout=TIMEOUT).status_code == 200
+        clock.now += 3601
+        assert requests.get(link, timeout=TIMEOUT).status_code == 403
+    with pytest.raises(ValueError, match="download_host"):
+        sim_config(download_host="evil/x")
 
 
 # --- authentication ------------------------------------------------------------------------------------
@@ -459,7 +497,7 @@ def test_stats_count_requests_by_route(simulator: SimulatorServer) -> None:
     stats = requests.get(simulator.url + "/_simulator/stats", timeout=TIMEOUT).json()
     assert stats["requests"] == {
         "GET /orgs/{org}/copilot/metrics/reports/users-1-day": 2,
-        "GET /_blob/{path}": 2,
+        "GET /copilot-reports/{path}": 2,
         "GET /enterprises/{enterprise}/copilot/billing/seats": 1,
         "GET (retired) /copilot/usage": 1,
     }

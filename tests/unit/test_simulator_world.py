@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from copilot_usage.simulator import SimulatorServer, World
-from tests.fixtures.simulator import SIM_TODAY, api_get, download, report_links, report_rows, sim_config
+from tests.fixtures.simulator import (
+    SIM_TODAY,
+    api_get,
+    download,
+    report_links,
+    report_rows,
+    row_is_active,
+    sim_config,
+)
 
 ORG = "/orgs/sim-org-1"
 ORG2 = "/orgs/sim-org-2"
@@ -35,8 +43,18 @@ FLOOR = SIM_TODAY - dt.timedelta(days=39)  # days=40
 SERVED = [FLOOR + dt.timedelta(days=i) for i in range((NEWEST - FLOOR).days + 1)]
 
 
+NOT_IDES = ("copilot_cli", "copilot_app")  # features inside the totals but never in totals_by_ide (§11.1)
+
+
 def day(back: int) -> dt.date:
     return NEWEST - dt.timedelta(days=back)
+
+
+is_active = row_is_active
+
+
+def active_rows(server: SimulatorServer, scope: str, d: dt.date) -> list[dict[str, Any]]:
+    return [r for r in report_rows(server, scope, "users-1-day", d) if is_active(r)]
 
 
 def grouped_sums(records: list[dict[str, Any]], key: str, dims: tuple[str, ...],
@@ -117,9 +135,16 @@ def test_user_records_have_the_documented_fields_and_are_internally_consistent(s
         assert isinstance(r["ai_credits_used"], float)
         assert r["ai_adoption_phase"]["version"] == "v1"
         assert r["ai_adoption_phase"]["phase_number"] in (0, 1, 2, 3)
-        for name in COUNTERS:  # top-level counters are the sums over IDEs and over features
-            assert r[name] == sum(row[name] for row in r["totals_by_ide"])
+        # Top-level counters are the sums over features; the IDEs hold everything but CLI and app work.
+        not_ide = [row for row in r["totals_by_feature"] if row["feature"] in NOT_IDES]
+        for name in COUNTERS:
             assert r[name] == sum(row[name] for row in r["totals_by_feature"])
+            assert sum(row[name] for row in r["totals_by_ide"]) == r[name] - sum(row[name] for row in not_ide)
+        assert not {row["ide"] for row in r["totals_by_ide"]} & set(NOT_IDES)
+        if not is_active(r):  # a seated user without activity that day
+            assert all(r[key] == [] for key, _, _ in BREAKDOWNS)
+            assert not any(k in r for k in ("totals_by_cli", "totals_by_copilot_app", "totals_by_vscode_agent"))
+            continue
         for row in r["totals_by_ide"]:
             assert set(row["last_known_ide_version"]) == {"ide_version", "sampled_at"}
             assert set(row["last_known_plugin_version"]) == {"plugin", "plugin_version", "sampled_at"}
@@ -127,14 +152,56 @@ def test_user_records_have_the_documented_fields_and_are_internally_consistent(s
         assert r["used_chat"] == any(f.startswith("chat_") for f in features)
         assert r["used_agent"] == ("chat_panel_agent_mode" in features)
         assert r["used_agent"] == ("agent_edit" in features)
-        assert r["used_cli"] == ("totals_by_cli" in r)
+        assert r["used_cli"] == ("totals_by_cli" in r) == ("copilot_cli" in features)
         assert r["used_copilot_cloud_agent"] == r["used_copilot_coding_agent"]
+        assert r["used_vscode_agent"] == ("totals_by_vscode_agent" in r)
+        assert r.get("used_copilot_app", False) == ("totals_by_copilot_app" in r) == ("copilot_app" in features)
         if "totals_by_cli" in r:
             cli = r["totals_by_cli"]
             tokens = cli["token_usage"]
             assert tokens["avg_tokens_per_request"] == pytest.approx(
                 (tokens["output_tokens_sum"] + tokens["prompt_tokens_sum"]) / cli["request_count"], abs=0.05)
     assert any("totals_by_cli" in r for r in records)
+
+
+def test_about_forty_percent_of_user_rows_have_no_activity(simulator: SimulatorServer) -> None:
+    rows = [r for d in SERVED[-14:] for r in report_rows(simulator, ENT, "users-1-day", d)]
+    idle = sum(1 for r in rows if not is_active(r))
+    assert 0.3 < idle / len(rows) < 0.5
+
+
+def test_lines_added_routinely_exceed_lines_suggested(simulator: SimulatorServer) -> None:
+    # Agent edits and the CLI write lines that were never suggested (§11.1): what real exports look like.
+    over = [d for d in SERVED[-10:] if (a := report_rows(simulator, ORG, "organization-1-day", d)[0])
+            ["loc_added_sum"] > a["loc_suggested_to_add_sum"]]
+    assert len(over) >= 8
+    # ... while for code completion, accepted lines never exceed the suggested ones.
+    for d in SERVED[-10:]:
+        (aggregate,) = report_rows(simulator, ORG, "organization-1-day", d)
+        completion = next(f for f in aggregate["totals_by_feature"] if f["feature"] == "code_completion")
+        assert completion["loc_added_sum"] <= completion["loc_suggested_to_add_sum"]
+
+
+def test_2026_fields_appear_from_their_dates(simulator: SimulatorServer) -> None:
+    rows = [r for d in SERVED[-10:] for r in active_rows(simulator, ORG, d)]
+    assert any(r["used_vscode_agent"] and not r["totals_by_feature"] for r in rows)  # only in the Agents window
+    customized = [r for r in rows if "totals_by_skill" in r]
+    assert customized
+    for r in customized:
+        assert r["distinct_skill_use_count"] >= len(r["totals_by_skill"])
+    spellings = {key for r in customized for item in r["totals_by_skill"] for key in item if key != "skill"}
+    assert spellings == {"interaction_count", "user_initiated_interaction_count"}
+    (aggregate,) = report_rows(simulator, ORG, "organization-1-day", NEWEST)
+    for name in ("daily_active_vscode_agent_users", "weekly_active_vscode_agent_users",
+                 "monthly_active_vscode_agent_users", "weekly_active_cli_users", "monthly_active_cli_users",
+                 "daily_active_copilot_app_users", "weekly_active_copilot_app_users",
+                 "monthly_active_copilot_app_users"):
+        assert isinstance(aggregate[name], int), name
+    assert all("users_in_phase_28d" in p for p in aggregate["totals_by_ai_adoption_phase"])
+    (wrapper,) = report_rows(simulator, ORG, "organization-28-day")
+    engagement = wrapper["copilot_feature_engagement"]
+    assert engagement["active_user_count"] == wrapper["day_totals"][-1]["monthly_active_users"]
+    assert {f["feature"] for f in engagement["totals_by_feature"]} >= {"code_completion", "copilot_cli"}
 
 
 def test_older_days_lack_fields_github_added_later() -> None:
@@ -159,7 +226,7 @@ def test_server_side_only_users_are_active_with_empty_breakdowns(simulator: Simu
     server_only = {u.id for u in sim_world.population.users if u.server_side_only}
     seen = 0
     for d in SERVED[-10:]:
-        records = report_rows(simulator, ORG, "users-1-day", d)
+        records = active_rows(simulator, ORG, d)
         aggregate = report_rows(simulator, ORG, "organization-1-day", d)[0]
         assert aggregate["daily_active_users"] == len(records)
         for r in records:
@@ -170,8 +237,8 @@ def test_server_side_only_users_are_active_with_empty_breakdowns(simulator: Simu
                 assert "totals_by_cli" not in r
                 assert not r["used_chat"]
                 assert not r["used_agent"]
-            else:
-                assert r["totals_by_ide"]
+                assert r["used_copilot_code_review_passive"] or r["used_copilot_cloud_agent"]
+            elif not (r["used_vscode_agent"] and not r["totals_by_feature"]):
                 assert r["totals_by_feature"]
     assert seen > 0
 
@@ -182,7 +249,7 @@ def test_server_side_only_users_are_active_with_empty_breakdowns(simulator: Simu
 def test_aggregate_equals_the_sums_over_that_days_user_records(simulator: SimulatorServer, scope: str) -> None:
     for back in range(0, 8, 2):  # weekdays and a weekend
         d = day(back)
-        records = report_rows(simulator, scope, "users-1-day", d)
+        records = active_rows(simulator, scope, d)
         (aggregate,) = report_rows(simulator, scope, "organization-1-day" if scope != ENT else "enterprise-1-day", d)
         assert aggregate["day"] == d.isoformat()
         assert aggregate["daily_active_users"] == len(records) > 0
@@ -203,7 +270,16 @@ def test_aggregate_equals_the_sums_over_that_days_user_records(simulator: Simula
         for field, flag in (("daily_active_copilot_cloud_agent_users", "used_copilot_cloud_agent"),
                             ("daily_active_copilot_code_review_users", "used_copilot_code_review_active"),
                             ("daily_passive_copilot_code_review_users", "used_copilot_code_review_passive")):
-            assert aggregate[field] == sum(1 for r in records if r[flag]), field
+            users = sum(1 for r in records if r[flag])
+            assert aggregate[field] == (users if users or "cloud" not in field else None), field  # null, not 0
+        for field, flag in (("daily_active_vscode_agent_users", "used_vscode_agent"),
+                            ("daily_active_copilot_app_users", "used_copilot_app")):
+            assert aggregate[field] == sum(1 for r in records if r.get(flag)), field
+        for key, names in (("totals_by_vscode_agent", ("session_count", "total_user_messages")),
+                           ("totals_by_copilot_app", ("session_count", "request_count", "prompt_count"))):
+            blocks = [r[key] for r in records if key in r]
+            for name in names:
+                assert (aggregate[key][name] if blocks else 0) == sum(b[name] for b in blocks), (key, name)
         phases = Counter(r["ai_adoption_phase"]["phase_number"] for r in records)
         assert {p["phase_number"]: p["total_engaged_users"] for p in aggregate["totals_by_ai_adoption_phase"]} == phases
         agents = Counter()
@@ -224,7 +300,8 @@ def test_weekly_and_monthly_active_users_match_the_trailing_users_reports(simula
     (aggregate,) = report_rows(simulator, scope, name, d)
 
     def users(window: int, flag: str | None = None) -> int:
-        return len({r["user_id"] for x in days[:window] for r in reports[x] if flag is None or r[flag]})
+        return len({r["user_id"] for x in days[:window] for r in reports[x]
+                    if is_active(r) and (flag is None or r.get(flag))})
 
     assert aggregate["weekly_active_users"] == users(7)
     assert aggregate["monthly_active_users"] == users(28)
@@ -233,6 +310,10 @@ def test_weekly_and_monthly_active_users_match_the_trailing_users_reports(simula
     assert aggregate["weekly_active_copilot_cloud_agent_users"] == users(7, "used_copilot_cloud_agent")
     assert aggregate["monthly_active_copilot_code_review_users"] == users(28, "used_copilot_code_review_active")
     assert aggregate["monthly_passive_copilot_code_review_users"] == users(28, "used_copilot_code_review_passive")
+    assert aggregate["weekly_active_cli_users"] == users(7, "used_cli")
+    assert aggregate["monthly_active_cli_users"] == users(28, "used_cli")
+    assert aggregate["monthly_active_vscode_agent_users"] == users(28, "used_vscode_agent")
+    assert aggregate["weekly_active_copilot_app_users"] == users(7, "used_copilot_app")
     assert aggregate["daily_active_users"] < aggregate["weekly_active_users"] <= aggregate["monthly_active_users"]
 
 
@@ -257,30 +338,41 @@ def test_enterprise_counts_each_user_once_while_orgs_count_them_in_each_org(simu
             scope: report_rows(simulator, scope, name, d)[0]["daily_active_users"]
             for scope, name in ((ORG, "organization-1-day"), (ORG2, "organization-1-day"), (ENT, "enterprise-1-day"))
         }
-        assert daily[ORG] + daily[ORG2] == daily[ENT] + len(both)
+        both_active = {u for u in both if is_active(by_user[u])}
+        assert daily[ORG] + daily[ORG2] == daily[ENT] + len(both_active)
     assert multi_org_seen
 
 
-def test_repos_rows_use_the_invented_schema_and_sum_to_the_pull_requests_block(simulator: SimulatorServer) -> None:
+def test_repos_rows_use_the_repo_naming_and_sum_to_the_pull_requests_block(simulator: SimulatorServer) -> None:
     d = day(1)
+    review_times_seen = 0
     for scope, name in ((ORG, "organization-1-day"), (ENT, "enterprise-1-day")):
         repos = report_rows(simulator, scope, "repos-1-day", d)
         (aggregate,) = report_rows(simulator, scope, name, d)
         assert repos
         for row in repos:
-            assert {"day", "repository_id", "repository", "pull_requests"} <= set(row)
+            assert {"day", "repo_id", "repo_owner_name", "repo_name", "repo_visibility", "pull_requests"} <= set(row)
+            assert not {"repository_id", "repository"} & set(row)  # the older guess is not served
             assert row["day"] == d.isoformat()
-            assert isinstance(row["repository_id"], int)
-            assert "/" in row["repository"]
+            assert isinstance(row["repo_id"], int)
+            assert row["repo_visibility"] in ("private", "internal", "public")
+            for entry in row.get("pull_request_review_times", []):
+                review_times_seen += 1
+                assert (entry["authored_by"], entry["reviewed_by"]) == ("human", "human")
+                assert 0 < entry["total_merged"] <= row["pull_requests"]["total_merged"]
+                for stage in ("ready_to_first_review", "first_to_final_review", "final_review_to_merge"):
+                    assert entry[f"median_minutes_{stage}"] <= entry[f"p90_minutes_{stage}"]
             pr = row["pull_requests"]
             assert pr["total_created_by_copilot"] <= pr["total_created"]
             assert sum(t["total_copilot_suggestions"] for t in pr["copilot_suggestions_by_comment_type"]) == \
                 pr["total_copilot_suggestions"]
         for key in ("total_created", "total_reviewed", "total_merged", "total_copilot_suggestions"):
             assert aggregate["pull_requests"][key] == sum(r["pull_requests"][key] for r in repos)
-    ent_repos = {r["repository"] for r in report_rows(simulator, ENT, "repos-1-day", d)}
-    org_repos = {r["repository"] for s in (ORG, ORG2) for r in report_rows(simulator, s, "repos-1-day", d)}
-    assert ent_repos == org_repos
+    assert review_times_seen > 0
+    def names(scope: str) -> set[tuple[str, str]]:
+        return {(r["repo_owner_name"], r["repo_name"]) for r in report_rows(simulator, scope, "repos-1-day", d)}
+
+    assert names(ENT) == names(ORG) | names(ORG2)
 
 
 def test_28_day_reports_repeat_the_daily_reports(simulator: SimulatorServer) -> None:
@@ -295,7 +387,7 @@ def test_28_day_reports_repeat_the_daily_reports(simulator: SimulatorServer) -> 
     rows = report_rows(simulator, ORG, "users-28-day")
     assert all(r["report_start_day"] == wrapper["report_start_day"] for r in rows)
     for d in (NEWEST, NEWEST - dt.timedelta(days=20)):
-        daily = report_rows(simulator, ORG, "users-1-day", d)
+        daily = active_rows(simulator, ORG, d)  # the 28-day file has one row per user per active day
         in_window = [{k: v for k, v in r.items() if not k.startswith("report_")} for r in rows
                      if r["day"] == d.isoformat()]
         assert in_window == daily
@@ -307,7 +399,7 @@ def test_user_teams_leave_out_teams_with_fewer_than_five_active_seated_members(s
     all_teams = {t["slug"] for t in api_get(simulator, f"{ORG}/teams").json()}
     left_out = 0
     for d in SERVED:
-        active = {r["user_id"] for r in report_rows(simulator, ORG, "users-1-day", d)}
+        active = {r["user_id"] for r in active_rows(simulator, ORG, d)}
         rows = report_rows(simulator, ORG, "user-teams-1-day", d)
         members: dict[str, set[int]] = defaultdict(set)
         for row in rows:
@@ -394,7 +486,7 @@ def test_seat_last_activity_matches_the_users_reports(simulator: SimulatorServer
     seats = api_get(simulator, f"{ORG}/copilot/billing/seats", {"per_page": 100}).json()["seats"]
     last_seen: dict[str, dt.date] = {}
     for d in SERVED:
-        for r in report_rows(simulator, ORG, "users-1-day", d):
+        for r in active_rows(simulator, ORG, d):
             last_seen[r["user_login"]] = d
     assigned = [s for s in seats if s["assignee"] is not None]
     assert len(assigned) < len(seats)  # an unassigned seat is listed too
