@@ -161,6 +161,26 @@ def user_rows(world: World) -> list[dict[str, Any]]:
     return [r for d in REPORT_DAYS for r in world.user_records(org_scope(world), d)]
 
 
+_NOT_ACTIVITY = frozenset({"user_id", "user_login", "day", "enterprise_id", "organization_id", "ai_adoption_phase"})
+
+
+def has_activity(record: dict[str, Any]) -> bool:
+    """A users-report row that shows any use (worked out here, not by the shaper): a non-zero count, a used_*
+    flag, or a non-empty breakdown. GitHub also lists seated users with nothing at all."""
+    for key, value in record.items():
+        if key in _NOT_ACTIVITY:
+            continue
+        if isinstance(value, bool):
+            if value:
+                return True
+        elif isinstance(value, int | float):
+            if value > 0:
+                return True
+        elif isinstance(value, list | dict) and value:
+            return True
+    return False
+
+
 def seat_rows(world: World, scope: Any) -> list[dict[str, Any]]:
     """The scope's seat listing today, one entry per counted seat: login (None unassigned), days idle."""
     _, _, listing = seats_page(world, scope, "http://sim.invalid", 0, None)
@@ -248,13 +268,13 @@ def test_distinct_counts_cover_the_whole_range(loaded: tuple[Elasticsearch, Worl
     es, world = loaded
     agg = aggregates(world)
     scope = org_scope(world)
-    users = {r["user_id"] for r in user_rows(world)}
+    users = {r["user_id"] for r in user_rows(world) if has_activity(r)}
     team_rows = [r for d in REPORT_DAYS for r in world.user_team_rows(scope, d)]
     teams = {r["slug"] for r in team_rows}
     languages = {row["language"] for a in agg for row in a["totals_by_language_feature"]}
     ides = {row["ide"] for a in agg for row in a["totals_by_ide"]}
     models = {row["model"] for a in agg for row in a["totals_by_model_feature"]}
-    busiest = max(len(world.user_records(scope, d)) for d in REPORT_DAYS)
+    busiest = max(sum(1 for r in world.user_records(scope, d) if has_activity(r)) for d in REPORT_DAYS)
     assert len(users) > busiest  # the range holds more users than its busiest day: the two readings differ
     assert stat_value(es, MAIN["Total users"]) == len(users)
     assert stat_value(es, MAIN["Number of teams"]) == len(teams)
@@ -355,7 +375,8 @@ def _score(rows: list[dict[str, Any]]) -> float:
     features = (("used_chat",), ("used_agent",), ("used_cli",), ("used_copilot_code_review_active",),
                 ("used_copilot_coding_agent", "used_copilot_cloud_agent"))
     breadth = sum(any(r.get(f) is True for r in rows for f in names) for names in features)
-    points = 35 * min(1, len(rows) / 20) + 25 * min(1, breadth / 4)
+    active_days = sum(1 for r in rows if has_activity(r))  # a listed day without any use is not an active day
+    points = 35 * min(1, active_days / 20) + 25 * min(1, breadth / 4)
     points += 15 * min(1, math.log1p(interactions) / math.log1p(200))
     points += 15 * min(1, math.log1p(acceptances) / math.log1p(150))
     if generations:
