@@ -376,6 +376,9 @@ TEAM = "team"
 TEAM_ID = "team_id"
 TEAM_MEMBERS = "team_members"
 MEMBER_COUNT = "member_count"
+# True when the team had fewer than MIN_TEAM_SIZE members that day (team_members): stored, but left out of the
+# dashboards, the report and the digest (copilot_usage/privacy.py).
+SMALL_TEAM = "small_team"
 USERS_IN_REPORT = "users_in_report"
 ACTIVE_USERS = "active_users"
 CHAT_USERS = "chat_users"
@@ -560,6 +563,7 @@ TEAM_DAILY = IndexDef(
         AI_CREDITS_USED: DOUBLE,
         **_CLI_COUNT_FIELDS,
         **_RATES,
+        SMALL_TEAM: BOOLEAN,
     },
     description="one per (scope, team, day): members' users-report rows summed; teams overlap, never sum them",
 )
@@ -575,6 +579,8 @@ TEAM_BREAKDOWN = IndexDef(
         **_COUNTER_FIELDS,
         ACTIVE_USERS: LONG,
         ACCEPTANCE_RATE: DOUBLE,
+        TEAM_MEMBERS: LONG,
+        SMALL_TEAM: BOOLEAN,
     },
     description="one per (scope, team, day, breakdown row): members' ide/feature/language/model rows summed",
 )
