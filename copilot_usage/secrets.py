@@ -218,4 +218,7 @@ def resolve_settings(settings: Settings, source: SecretSource | None = None) -> 
         password = take("elasticsearch_password", "ELASTICSEARCH_PASSWORD", name).strip("\r\n")
         changes["elasticsearch_password"] = Secret(password)
     changes["sources"] = origins
+    from copilot_usage.part_secrets import resolve_part_secrets  # the feature parts' secrets (privacy, digest)
+
+    changes.update(resolve_part_secrets(settings, source))
     return dataclasses.replace(settings, **changes)
