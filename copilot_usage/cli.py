@@ -182,7 +182,8 @@ def _import(args: argparse.Namespace) -> int:
     ensure_indices(es, env_settings.index_prefix)
     try:
         result = import_files(
-            es, env_settings.index_prefix, scope, args.files, args.report, teams_paths=args.teams or []
+            es, env_settings.index_prefix, scope, args.files, args.report, teams_paths=args.teams or [],
+            privacy=env_settings.privacy,
         )
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
@@ -270,6 +271,12 @@ def _register_collect(commands: argparse._SubParsersAction) -> None:
     simulate.set_defaults(handler=_simulate)
 
 
+def _register_features(commands: argparse._SubParsersAction) -> None:
+    from copilot_usage.feature_commands import register
+
+    register(commands)
+
+
 def _config_check(args: argparse.Namespace) -> int:
     try:
         settings = Settings.from_env()
@@ -304,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Each entry adds one sub-command; kept as a list so feature modules register themselves in one line.
-_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_register_collect]
+_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_register_collect, _register_features]
 
 
 def configure_logging() -> None:

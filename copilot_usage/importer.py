@@ -16,6 +16,7 @@ from typing import Any
 
 from copilot_usage.github.records import Malformed, iter_records
 from copilot_usage.model import Report, Scope
+from copilot_usage.privacy import PrivacySettings, protect
 from copilot_usage.shaping.aggregate import shape_aggregate
 from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
@@ -85,6 +86,7 @@ def import_files(
     *,
     teams_paths: list[Path] | None = None,
     now: dt.datetime | None = None,
+    privacy: PrivacySettings | None = None,
 ) -> ImportResult:
     result = ImportResult()
     records = _read(paths, result)
@@ -114,7 +116,7 @@ def import_files(
     else:
         teams = group_by_day(_read(teams_paths or [], ImportResult()))
         docs = _users(scope, all_records(), teams, result)
-    write = writer.write(docs)
+    write = writer.write(protect(docs, privacy or PrivacySettings()))
     result.documents = write.written
     result.errors.extend(f"{e.index} {e.doc_id[:12]}: {e.reason}" for e in write.errors)
     if not write.errors:
