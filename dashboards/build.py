@@ -53,10 +53,17 @@ def datasource_ref(index: ix.IndexDef) -> DataSourceRef:
     return DataSourceRef(type_val="elasticsearch", uid=datasource_uid(index))
 
 
+# Team numbers of teams below MIN_TEAM_SIZE are stored but never shown (copilot_usage/privacy.py).
+HIDE_SMALL_TEAMS = f"NOT {ix.SMALL_TEAM}:true"
+TEAM_NUMBER_INDICES = (ix.TEAM_DAILY, ix.TEAM_BREAKDOWN)
+
+
 def lucene_query(spec: PanelSpec) -> str:
     parts = [f"{VARIABLE_FIELDS[name]}:${name}" for name in spec.variables]
     if spec.query:
         parts.append(f"({spec.query})")
+    if spec.index in TEAM_NUMBER_INDICES:
+        parts.append(HIDE_SMALL_TEAMS)
     return " AND ".join(parts)
 
 
@@ -188,8 +195,11 @@ def variable(name: str, depends_on: tuple[str, ...] = ()) -> Any:
     index = VARIABLE_SOURCES[name]
     many = name not in SINGLE_VALUE
     q: dict[str, object] = {"find": "terms", "field": VARIABLE_FIELDS[name], "size": 500}
-    if depends_on:
-        q["query"] = " AND ".join(f"{VARIABLE_FIELDS[d]}:${d}" for d in depends_on)
+    clauses = [f"{VARIABLE_FIELDS[d]}:${d}" for d in depends_on]
+    if index in TEAM_NUMBER_INDICES:
+        clauses.append(HIDE_SMALL_TEAMS)
+    if clauses:
+        q["query"] = " AND ".join(clauses)
     v = (
         dashboard.QueryVariable(name)
         .label(name.capitalize() if name != "ide" else "IDE")

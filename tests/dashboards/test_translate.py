@@ -17,7 +17,8 @@ def test_terms_ordered_by_a_metric_carries_it_and_the_rate() -> None:
     assert body["size"] == 0
     assert body["query"]["bool"]["filter"] == [
         {"range": {"day": {"gte": 1000, "lte": 2000, "format": "epoch_millis"}}},
-        {"query_string": {"analyze_wildcard": True, "query": 'scope:"org-a" AND team:*'}},
+        # Team numbers always leave out teams below MIN_TEAM_SIZE (flagged small_team by the collector).
+        {"query_string": {"analyze_wildcard": True, "query": 'scope:"org-a" AND team:* AND NOT small_team:true'}},
     ]
     assert body["aggs"] == {"2": {
         "terms": {"field": "team", "size": 10, "min_doc_count": 1, "order": {"3": "desc"}},
