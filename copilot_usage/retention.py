@@ -5,7 +5,7 @@
   seat_summary) and team numbers (team_daily, team_breakdown) are kept. Logged with counts per index.
 - `MIN_TEAM_SIZE`: new team documents are flagged as they are written (`privacy.protect`); this pass
   re-flags stored ones whose flag disagrees with the current setting (a changed MIN_TEAM_SIZE, or team
-  documents written before the flag existed). Costs two count-sized queries per index when nothing changed.
+  documents written before the flag existed). Costs one empty search per index when nothing changed.
 """
 
 from __future__ import annotations
@@ -15,15 +15,17 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from elasticsearch import NotFoundError
+
 from copilot_usage.privacy import PrivacySettings
 from copilot_usage.store import indices as ix
-from copilot_usage.store.errors import translated
+from copilot_usage.store.errors import StoreError, translated
+from copilot_usage.store.writer import BulkWriter, make_searchable
 
 log = logging.getLogger("copilot_usage.retention")
 
 PER_USER_INDICES = (ix.USER_DAILY, ix.USER_ADOPTION, ix.SEATS)
 TEAM_INDICES = (ix.TEAM_DAILY, ix.TEAM_BREAKDOWN)
-_FLAG_SCRIPT = f"ctx._source.{ix.SMALL_TEAM} = params.small"
 
 
 @dataclass
@@ -50,28 +52,55 @@ def delete_old_user_documents(es: Any, prefix: str, cutoff: dt.date) -> dict[str
     return deleted
 
 
-def reflag_small_teams(es: Any, prefix: str, min_team_size: int) -> dict[str, int]:
-    """Set `small_team` wherever it disagrees with team_members < min_team_size; returns updates per index."""
+def reflag_small_teams(es: Any, prefix: str, min_team_size: int, page: int = 1000) -> dict[str, int]:
+    """Set `small_team` wherever it disagrees with team_members < min_team_size; returns rewrites per index.
+
+    Mismatched documents are read a page at a time and written back whole with the right flag (same id), which
+    every engine we support can do (the bundled one has no update-by-query). A page always shrinks the set
+    of mismatches, so this ends; a document whose stored id is not the one its fields give is left alone.
+    """
     changed: dict[str, int] = {}
-    wrong = (
-        (True, {"bool": {"filter": [{"range": {ix.TEAM_MEMBERS: {"lt": min_team_size}}}],
-                         "must_not": [{"term": {ix.SMALL_TEAM: True}}]}}),
-        (False, {"bool": {"filter": [{"range": {ix.TEAM_MEMBERS: {"gte": min_team_size}}},
-                                     {"term": {ix.SMALL_TEAM: True}}]}}),
-    )
     for index in TEAM_INDICES:
         name = index.name(prefix)
         total = 0
-        for small, query in wrong:
-            with translated(es, f"POST {name}/_update_by_query"):
-                response = es.update_by_query(
-                    index=name, query=query, conflicts="proceed", refresh=True, ignore_unavailable=True,
-                    allow_no_indices=True, script={"source": _FLAG_SCRIPT, "lang": "painless",
-                                                   "params": {"small": small}},
-                )
-            total += int(response.get("updated", 0))
+        skipped: set[str] = set()
+        while True:
+            query = {"bool": {"should": [_mismatch(True, min_team_size), _mismatch(False, min_team_size)],
+                              "minimum_should_match": 1,
+                              "must_not": [{"ids": {"values": sorted(skipped)}}] if skipped else []}}
+            with translated(es, f"GET {name}/_search"):
+                try:
+                    hits = es.search(index=name, size=page, query=query)["hits"]["hits"]
+                except NotFoundError:
+                    break
+            docs = []
+            for hit in hits:
+                source = dict(hit["_source"])
+                source[ix.SMALL_TEAM] = source[ix.TEAM_MEMBERS] < min_team_size
+                doc = ix.Doc(index, source)
+                if doc.id == hit["_id"]:
+                    docs.append(doc)
+                else:
+                    skipped.add(hit["_id"])
+            if not hits:
+                break
+            result = BulkWriter(es, prefix).write(docs)
+            total += result.written
+            if result.errors:
+                raise StoreError(f"{name}: {len(result.errors)} small_team flags refused, first: "
+                                 f"{result.errors[0].reason}")
+            make_searchable(es, prefix, index.key)
         changed[index.key] = total
     return changed
+
+
+def _mismatch(small: bool, min_team_size: int) -> dict[str, Any]:
+    """Documents that should have small_team == `small` but do not."""
+    size = {"range": {ix.TEAM_MEMBERS: {"lt" if small else "gte": min_team_size}}}
+    flag = {"term": {ix.SMALL_TEAM: True}}
+    if small:
+        return {"bool": {"filter": [size], "must_not": [flag]}}
+    return {"bool": {"filter": [size, flag]}}
 
 
 def after_collection(es: Any, prefix: str, privacy: PrivacySettings, today: dt.date) -> Aftercare:
