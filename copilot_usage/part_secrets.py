@@ -36,4 +36,17 @@ def resolve_part_secrets(settings: Settings, source: Any) -> dict[str, Any]:
                 f"Key Vault secret {privacy.key_secret_name!r} (PRIVACY_KEY) has fewer than {MIN_KEY_LENGTH} characters"
             )
         changes["privacy"] = dataclasses.replace(privacy, key=key)
+    digest = settings.digest
+    replaced: dict[str, Secret] = {}
+    if digest.webhook_url_secret_name:
+        url = read("DIGEST_WEBHOOK_URL", digest.webhook_url_secret_name)
+        from copilot_usage.digest.settings import check_webhook_url
+
+        if problem := check_webhook_url(url.reveal()):
+            raise SecretError(f"Key Vault secret {digest.webhook_url_secret_name!r}: {problem}")
+        replaced["webhook_url"] = url
+    if digest.smtp_password_secret_name:
+        replaced["smtp_password"] = read("DIGEST_SMTP_PASSWORD", digest.smtp_password_secret_name)
+    if replaced:
+        changes["digest"] = dataclasses.replace(digest, **replaced)
     return changes

@@ -19,7 +19,10 @@ from urllib.parse import urlsplit
 from copilot_usage.model import Scope, ScopeType
 
 if TYPE_CHECKING:
+    from copilot_usage.digest.settings import DigestSettings
+    from copilot_usage.periods import Target
     from copilot_usage.privacy import PrivacySettings
+    from copilot_usage.spend import SeatPrices
 
 # GitHub logins and enterprise slugs are letters, digits and hyphens; we also accept underscores
 # (GHE.com data-residency enterprise slugs) but nothing that could change a URL path or an index name.
@@ -111,6 +114,9 @@ class Settings:
     log_level: str = "INFO"
     # Parts owned by their features (each reads its own variables; see the module named in the factory).
     privacy: PrivacySettings = field(default_factory=lambda: _part_default("privacy"))
+    seat_prices: SeatPrices = field(default_factory=lambda: _part_default("seat_prices"))
+    targets: tuple[Target, ...] = ()
+    digest: DigestSettings = field(default_factory=lambda: _part_default("digest"))
     # Which environment variable each value came from, for `config check`.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -141,6 +147,8 @@ class Settings:
                 shown = "-"
             elif f.name in _PARTS:
                 shown = str(value)
+            elif f.name == "targets":
+                shown = ", ".join(str(t) for t in value) or "-"
             elif isinstance(value, tuple):
                 shown = ",".join(value) or "-"
             else:
@@ -155,20 +163,30 @@ class Settings:
         return _Reader(os.environ if env is None else env).build()
 
 
-_PARTS = ("privacy",)
+_PARTS = ("privacy", "seat_prices", "digest")
 
 
 def _part_default(name: str) -> object:
     """A part's defaults; imported late because the parts' modules use `Secret` from here."""
+    from copilot_usage.digest.settings import DigestSettings
     from copilot_usage.privacy import PrivacySettings
+    from copilot_usage.spend import SeatPrices
 
-    return {"privacy": PrivacySettings}[name]()
+    return {"privacy": PrivacySettings, "seat_prices": SeatPrices, "digest": DigestSettings}[name]()
 
 
 def _read_parts(env: Mapping[str, str], problems: list[str], key_vault: bool) -> dict[str, object]:
+    from copilot_usage.digest.settings import read_digest
+    from copilot_usage.periods import read_targets
     from copilot_usage.privacy import read_privacy
+    from copilot_usage.spend import read_seat_prices
 
-    return {"privacy": read_privacy(env, problems, key_vault)}
+    return {
+        "privacy": read_privacy(env, problems, key_vault),
+        "seat_prices": read_seat_prices(env, problems),
+        "targets": read_targets(env, problems),
+        "digest": read_digest(env, problems, key_vault),
+    }
 
 
 def _strip_userinfo(url: str) -> str:
