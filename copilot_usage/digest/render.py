@@ -164,5 +164,5 @@ def email(digest: Mapping[str, Any], sender: str, recipients: tuple[str, ...]) -
     message.set_content(text(digest))
     page = html_page(digest)
     message.add_alternative(page, subtype="html")
-    message.add_attachment(page.encode("utf-8"), maintype="text", subtype="html", filename="copilot-usage-digest.html")
+    message.add_attachment(page, subtype="html", filename="copilot-usage-digest.html")  # the HTML report, attached
     return message
