@@ -4,7 +4,8 @@ Prices per plan are settings with GitHub's list prices as defaults (Copilot Busi
 39 US dollars per user and month); override them with what you pay. Counts come from the newest seat
 snapshot and only counted seats (a user granted a seat twice in an enterprise pays once). A seat is
 **never used** when GitHub has no activity for it, **idle** when it was used but not in the last 28 days.
-Teams are the seats' assigning teams; teams with fewer than MIN_TEAM_SIZE seats are left out.
+Teams are the seats' assigning teams, plus "(no team)" for seats assigned directly; groups with fewer than
+MIN_TEAM_SIZE seats are left out.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ PLAN_BUSINESS = "business"
 PLAN_ENTERPRISE = "enterprise"
 LIST_PRICES = {PLAN_BUSINESS: 19.0, PLAN_ENTERPRISE: 39.0}  # USD per user and month, GitHub's list prices
 UNKNOWN_PLAN = "unknown"  # a seat without plan_type is priced as Business, the lower list price
+NO_TEAM = "(no team)"  # seats assigned to users directly, and unassigned seats
 _CURRENCY_RE = r"[A-Z]{3}"
 
 
@@ -134,7 +136,8 @@ def seat_counts(es: Any, prefix: str, scope: Scope, day: dt.date) -> tuple[SeatC
     with translated(es, f"GET {name}/_search"):
         body = es.search(index=name, size=0, query=query, aggs={
             "plans": _by_plan(),
-            "teams": {"terms": {"field": ix.ASSIGNING_TEAM, "size": 10_000}, "aggs": {"plans": _by_plan()}},
+            "teams": {"terms": {"field": ix.ASSIGNING_TEAM, "size": 10_000, "missing": NO_TEAM},
+                      "aggs": {"plans": _by_plan()}},
         })
     aggs = body["aggregations"]
     teams = {str(t["key"]): _counts(t["plans"]["buckets"]) for t in aggs["teams"]["buckets"]}
