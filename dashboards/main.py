@@ -8,6 +8,7 @@ from copilot_usage.shaping.adoption import ADOPTION_SCORE_BANDS
 from copilot_usage.store import indices as ix
 from dashboards.build import build_dashboard, variable
 from dashboards.panels import count_terms, rate_metrics, rate_series, rate_stat, series, table, top, top_rate, total
+from dashboards.periods_row import periods_and_spend
 from dashboards.spec import Bucket, Metric, PanelSpec, RowSpec
 
 UID = "copilot-usage-advanced"
@@ -239,6 +240,7 @@ def rows() -> list[RowSpec]:
         dimension("Models", ix.MODEL, ix.BREAKDOWN_MODEL_FEATURE, "model"),
         chat(),
         seats(),
+        periods_and_spend(),
         heatmaps(),
         users(),
         pull_requests(),

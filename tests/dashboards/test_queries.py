@@ -57,8 +57,10 @@ def loaded(search_engine: Any) -> Iterator[Elasticsearch]:
                 "ELASTICSEARCH_URL": str(clone.url),
                 "INDEX_PREFIX": PREFIX,
                 "COPILOT_USAGE_TODAY": SIM_TODAY.isoformat(),
-                "BACKFILL_START": (SIM_TODAY - dt.timedelta(days=5)).isoformat(),
+                # Ten days: the latest week and part of the one before, for the period-over-period row.
+                "BACKFILL_START": (SIM_TODAY - dt.timedelta(days=10)).isoformat(),
                 "MAX_CONCURRENCY": "4",
+                "TARGETS": "acceptance_rate>=99%,adoption>=50%",  # one to miss, for the period row's targets
             })
             summary = run(settings, es=es, now=lambda: NOW)
             assert summary.days["failed"] > 0
