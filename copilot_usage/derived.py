@@ -38,6 +38,12 @@ def period_doc(scope: Scope, comparison: Mapping[str, Any], spend: Mapping[str, 
     return ix.Doc(ix.PERIOD_SUMMARY, source)
 
 
+def team_doc(scope: Scope, snapshot_day: str, team: Mapping[str, Any]) -> ix.Doc:
+    """A team_seat_spend document from one team of `spend.scope_spend` (pure)."""
+    return ix.Doc(ix.TEAM_SEAT_SPEND, {ix.SCOPE_TYPE: scope.type.value, ix.SCOPE: scope.slug, ix.DAY: snapshot_day,
+                                       **team})
+
+
 def _docs(es: Any, settings: Settings, scope: Scope) -> Iterator[ix.Doc]:
     from copilot_usage.periods import targets_for
 
@@ -50,8 +56,7 @@ def _docs(es: Any, settings: Settings, scope: Scope) -> Iterator[ix.Doc]:
             yield period_doc(scope, comparison, spend, targets)
     if spend.get("snapshot_day"):
         for team in spend["teams"]:
-            yield ix.Doc(ix.TEAM_SEAT_SPEND, {ix.SCOPE_TYPE: scope.type.value, ix.SCOPE: scope.slug,
-                                              ix.DAY: spend["snapshot_day"], **team})
+            yield team_doc(scope, spend["snapshot_day"], team)
 
 
 def write_derived(es: Any, settings: Settings, scopes: tuple[Scope, ...] | None = None) -> int:
