@@ -2,10 +2,11 @@
 
 import json
 import logging
+import os
 
 import azure.functions as func
 
-from copilot_usage.entry import collect_once, freshness_report
+from copilot_usage.entry import collect_once, freshness_report, send_digest
 
 app = func.FunctionApp()
 
@@ -20,6 +21,16 @@ def collect(timer: func.TimerRequest) -> None:
     if timer.past_due:
         logging.warning("the collection timer is past due; running now")
     collect_once()
+
+
+# DIGEST_SCHEDULE (UTC, six-field NCRONTAB, e.g. "0 0 7 * * 1" for Mondays 07:00) turns the digest on; unset, the
+# function does not exist. No retry: a retried run would send again to the targets that already got it. A failed
+# delivery is logged as an error and never raised.
+if os.environ.get("DIGEST_SCHEDULE", "").strip():
+
+    @app.timer_trigger(schedule="%DIGEST_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+    def digest(timer: func.TimerRequest) -> None:
+        send_digest()
 
 
 @app.route(route="status", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)

@@ -168,7 +168,8 @@ def _import(args: argparse.Namespace) -> int:
     ensure_indices(es, env_settings.index_prefix)
     try:
         result = import_files(
-            es, env_settings.index_prefix, targets, args.files, args.report, teams_paths=args.teams or []
+            es, env_settings.index_prefix, targets, args.files, args.report, teams_paths=args.teams or [],
+            privacy=env_settings.privacy,
         )
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
@@ -262,6 +263,12 @@ def _register_collect(commands: argparse._SubParsersAction) -> None:
     simulate.set_defaults(handler=_simulate)
 
 
+def _register_features(commands: argparse._SubParsersAction) -> None:
+    from copilot_usage.feature_commands import register
+
+    register(commands)
+
+
 def _config_check(args: argparse.Namespace) -> int:
     try:
         settings = Settings.from_env()
@@ -304,7 +311,8 @@ def _register_doctor(commands: argparse._SubParsersAction) -> None:
 
 
 # Each entry adds one sub-command; kept as a list so feature modules register themselves in one line.
-_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_register_collect, _register_doctor]
+_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_register_collect, _register_doctor,
+                                                                  _register_features]
 
 
 def configure_logging() -> None:

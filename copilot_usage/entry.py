@@ -31,6 +31,13 @@ def collect_once(env: Mapping[str, str] | None = None, source: SecretSource | No
     return summary
 
 
+def send_digest(env: Mapping[str, str] | None = None, source: SecretSource | None = None) -> list[Any]:
+    """The scheduled digest (copilot_usage.digest): delivery failures are logged and returned, never raised."""
+    from copilot_usage.digest.cli import scheduled_digest
+
+    return scheduled_digest(env, source)
+
+
 def freshness_report(env: Mapping[str, str] | None = None, source: SecretSource | None = None) -> list[dict]:
     """Per scope and report: last complete day, status counts, latest error. Contains no secret."""
     from copilot_usage.store.client import client_from_settings

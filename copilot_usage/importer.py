@@ -34,6 +34,7 @@ from copilot_usage.import_plan import (
     route,
 )
 from copilot_usage.model import Report, Scope
+from copilot_usage.privacy import PrivacySettings, protect
 from copilot_usage.shaping.aggregate import shape_aggregate
 from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
@@ -70,6 +71,7 @@ def import_files(
     *,
     teams_paths: list[Path] | None = None,
     now: dt.datetime | None = None,
+    privacy: PrivacySettings | None = None,
 ) -> ImportResult:
     """Import `paths` (and `teams_paths`) into the target scope(s); ValueError when the call is refused."""
     targets = scope if isinstance(scope, list) else [scope if isinstance(scope, Target) else Target(scope)]
@@ -93,7 +95,8 @@ def import_files(
             membership_rows[(target.scope, day)].append(item.record)
 
     writer = BulkWriter(es, prefix)
-    write = writer.write(_docs(items(data_files, kinds, result.rejections), targets, membership_rows, result))
+    docs = _docs(items(data_files, kinds, result.rejections), targets, membership_rows, result)
+    write = writer.write(protect(docs, privacy or PrivacySettings()))
     result.malformed = result.rejections.malformed
     result.rejected = result.rejections.total - result.malformed
     result.documents = write.written

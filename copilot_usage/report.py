@@ -19,6 +19,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError
 
+from copilot_usage import report_extras
 from copilot_usage.model import Scope
 from copilot_usage.settings import ConfigError, Settings
 from copilot_usage.store import indices as ix
@@ -246,7 +247,8 @@ def _freshness_for(rows: list[dict[str, Any]], scope: Scope) -> list[dict[str, A
 
 
 def summarize(es: Elasticsearch, prefix: str, scopes: list[Scope] | None = None,
-              since: dt.date | None = None, until: dt.date | None = None) -> dict[str, Any]:
+              since: dt.date | None = None, until: dt.date | None = None,
+              settings: Settings | None = None) -> dict[str, Any]:
     """The whole summary: one section per scope. `until` defaults to each scope's latest stored day (and is
     capped by it), `since` to 28 days before `until`."""
     until_day = until
@@ -271,6 +273,7 @@ def summarize(es: Elasticsearch, prefix: str, scopes: list[Scope] | None = None,
             "seat_waste": seat_waste(es, prefix, scope),
             "ai_credits_and_cli": credits_and_cli(es, prefix, scope, start, until),
             "freshness": _freshness_for(fresh, scope),
+            **report_extras.sections(es, prefix, scope, settings),  # period over period, seat spend (with settings)
         })
     return {"scopes": out}
 
@@ -302,6 +305,7 @@ def flat_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
             for rank, item in enumerate(s.get(section, []), 1):
                 rows.append({**base, "section": section, "metric": f"{rank}:{item['name']}",
                              "value": item["code_generations"]})
+        rows += report_extras.csv_rows(s, base)
         for f in s.get("freshness", []):
             rows.append({**base, "section": "freshness", "metric": f["report"], "value": f["last_complete_day"]})
     return rows
@@ -331,6 +335,7 @@ def render_table(summary: Mapping[str, Any]) -> str:
         for section in _TOPS:
             names = ", ".join(f"{i['name']} ({_fmt(i['code_generations'])})" for i in s[section]) or "-"
             lines.append(f"  {section.replace('_', ' ')}: {names}")
+        lines += report_extras.table_lines(s)
         lines.append("  freshness (last complete day per report)")
         lines += [f"    {f['report']:<28} {f['last_complete_day'] or '-'}  failed {f['failed_days']}"
                   for f in s["freshness"]]
@@ -407,7 +412,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         return 2
     es = client_from_settings(settings)
     try:
-        summary = summarize(es, settings.index_prefix, args.scope, args.since, args.until)
+        summary = summarize(es, settings.index_prefix, args.scope, args.since, args.until, settings)
         if args.format == "html":
             from copilot_usage import report_data
 

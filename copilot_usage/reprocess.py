@@ -21,6 +21,7 @@ from typing import Any
 from copilot_usage.archive import Archive, ArchiveError, archive_from_settings
 from copilot_usage.github.records import Malformed, iter_records
 from copilot_usage.model import Report, Scope
+from copilot_usage.privacy import PrivacySettings, protect
 from copilot_usage.settings import ConfigError, Settings
 from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
 from copilot_usage.shaping.aggregate import shape_aggregate
@@ -108,6 +109,7 @@ def reprocess(
     scopes: Sequence[Scope],
     start: dt.date | None = None,
     end: dt.date | None = None,
+    privacy: PrivacySettings | None = None,
 ) -> ReprocessResult:
     """Re-shape every archived day of `scopes` in [start, end] (open ends: everything archived)."""
     result = ReprocessResult()
@@ -129,7 +131,8 @@ def reprocess(
                         yield doc
 
                 try:
-                    write = writer.write(tracked(_day_docs(archive, scope, report, day, result)))
+                    docs = protect(_day_docs(archive, scope, report, day, result), privacy or PrivacySettings())
+                    write = writer.write(tracked(docs))
                 except ArchiveError as exc:
                     result.add_error(f"{scope} {report} {day}: {exc}")
                     continue
@@ -200,7 +203,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     es = client_from_settings(settings)
     ensure_indices(es, settings.index_prefix)  # a deleted or upgraded index comes back with today's mapping
-    result = reprocess(es, settings.index_prefix, archive, scopes or settings.scopes, args.start, args.end)
+    result = reprocess(es, settings.index_prefix, archive, scopes or settings.scopes, args.start, args.end,
+                       privacy=settings.privacy)
     days = ", ".join(f"{k} {v}" for k, v in sorted(result.days.items())) or "none"
     docs = ", ".join(f"{k} {v}" for k, v in sorted(result.documents.items())) or "none"
     print(f"reprocess {'OK' if result.ok else 'FAILED'}: days {days}")

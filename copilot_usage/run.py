@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from copilot_usage.aftercare import run_aftercare
 from copilot_usage.archive import Archive, archive_from_settings
 from copilot_usage.github.client import GitHubClient
 from copilot_usage.github.errors import (
@@ -41,6 +42,7 @@ from copilot_usage.planner import (
     Task,
     plan,
 )
+from copilot_usage.privacy import protect
 from copilot_usage.settings import Settings
 from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
 from copilot_usage.shaping.aggregate import shape_aggregate
@@ -338,7 +340,7 @@ class Collector:
         written_ids: dict[str, set[str]] = {}
 
         def tracked() -> Iterator[Doc]:
-            for doc in docs:
+            for doc in protect(docs, self.settings.privacy):  # pseudonyms and the small-team flag
                 written_ids.setdefault(doc.index.key, set()).add(doc.id)
                 yield doc
 
@@ -531,6 +533,7 @@ def run(
             if summary.stopped not in ("store", "auth"):
                 _refresh_adoption(collector, planned, summary)
                 make_searchable(es, settings.index_prefix, "user_adoption")
+                run_aftercare(es, settings, summary)  # retention, small-team flags, derived summaries
     except StoreError as exc:
         summary.stopped = "store"
         summary.add_error(f"Elasticsearch unavailable: {exc}")

@@ -227,4 +227,7 @@ def resolve_settings(settings: Settings, source: SecretSource | None = None) -> 
             )
         changes["elasticsearch_api_key"] = Secret(api_key)
     changes["sources"] = origins
+    from copilot_usage.part_secrets import resolve_part_secrets  # the feature parts' secrets (privacy, digest)
+
+    changes.update(resolve_part_secrets(settings, source))
     return dataclasses.replace(settings, **changes)

@@ -13,9 +13,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from copilot_usage.model import Scope, ScopeType
+
+if TYPE_CHECKING:
+    from copilot_usage.digest.settings import DigestSettings
+    from copilot_usage.periods import Target
+    from copilot_usage.privacy import PrivacySettings
+    from copilot_usage.spend import SeatPrices
 
 # GitHub logins and enterprise slugs are letters, digits and hyphens; we also accept underscores
 # (GHE.com data-residency enterprise slugs) but nothing that could change a URL path or an index name.
@@ -106,6 +113,11 @@ class Settings:
     elasticsearch_api_key_secret_name: str | None = None
     execution_interval_hours: float = 1.0
     log_level: str = "INFO"
+    # Parts owned by their features (each reads its own variables; see the module named in the factory).
+    privacy: PrivacySettings = field(default_factory=lambda: _part_default("privacy"))
+    seat_prices: SeatPrices = field(default_factory=lambda: _part_default("seat_prices"))
+    targets: tuple[Target, ...] = ()
+    digest: DigestSettings = field(default_factory=lambda: _part_default("digest"))
     # Which environment variable each value came from, for `config check`.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -134,6 +146,10 @@ class Settings:
                 shown = "*** (set)"
             elif value is None:
                 shown = "-"
+            elif f.name in _PARTS:
+                shown = str(value)
+            elif f.name == "targets":
+                shown = ", ".join(str(t) for t in value) or "-"
             elif isinstance(value, tuple):
                 shown = ",".join(value) or "-"
             else:
@@ -146,6 +162,32 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         return _Reader(os.environ if env is None else env).build()
+
+
+_PARTS = ("privacy", "seat_prices", "digest")
+
+
+def _part_default(name: str) -> object:
+    """A part's defaults; imported late because the parts' modules use `Secret` from here."""
+    from copilot_usage.digest.settings import DigestSettings
+    from copilot_usage.privacy import PrivacySettings
+    from copilot_usage.spend import SeatPrices
+
+    return {"privacy": PrivacySettings, "seat_prices": SeatPrices, "digest": DigestSettings}[name]()
+
+
+def _read_parts(env: Mapping[str, str], problems: list[str], key_vault: bool) -> dict[str, object]:
+    from copilot_usage.digest.settings import read_digest
+    from copilot_usage.periods import read_targets
+    from copilot_usage.privacy import read_privacy
+    from copilot_usage.spend import read_seat_prices
+
+    return {
+        "privacy": read_privacy(env, problems, key_vault),
+        "seat_prices": read_seat_prices(env, problems),
+        "targets": read_targets(env, problems),
+        "digest": read_digest(env, problems, key_vault),
+    }
 
 
 def _strip_userinfo(url: str) -> str:
@@ -397,6 +439,7 @@ class _Reader:
             execution_interval_hours=self.number("EXECUTION_INTERVAL_HOURS", 1.0, 0.01, 24 * 7),
             log_level=self.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
             sources=dict(self.sources),
+            **_read_parts(self.env, p, key_vault_uri is not None),  # type: ignore[arg-type]
         )
         if p:
             raise ConfigError(p)

@@ -26,7 +26,8 @@ EXPRESSIONS = "__expr__"  # Grafana's built-in datasource for reduce/threshold e
 STALE_AFTER_DAYS = 3  # no complete report day newer than this many days -> data stale
 STALE_WINDOW_DAYS = STALE_AFTER_DAYS + 1  # days of `day` the rule reads: today and the three before
 FAILURE_WINDOW_HOURS = 24  # failures whose fetched_at is this recent
-FAILURE_DAY_WINDOW_DAYS = 7  # ... for report days this far back (the late window, plus margin)
+FAILURE_DAY_WINDOW_DAYS = 400  # ... for any report day GitHub still serves (a year), plus margin: a failed
+# backfill of an old day is as much a failure as one of yesterday
 SEAT_INACTIVE_DAYS = 28  # N: a seat counts as inactive after N days without activity
 SEAT_INACTIVE_THRESHOLD = 10  # alert when more seats than this are inactive beyond N days
 

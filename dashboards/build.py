@@ -78,10 +78,17 @@ def described(spec: PanelSpec) -> str:
     return spec.description + honours
 
 
+# Team numbers of teams below MIN_TEAM_SIZE are stored but never shown (copilot_usage/privacy.py).
+HIDE_SMALL_TEAMS = f"NOT {ix.SMALL_TEAM}:true"
+TEAM_NUMBER_INDICES = (ix.TEAM_DAILY, ix.TEAM_BREAKDOWN)
+
+
 def lucene_query(spec: PanelSpec) -> str:
     parts = [f"{VARIABLE_FIELDS[name]}:${name}" for name in query_variables(spec)]
     if spec.query:
         parts.append(f"({spec.query})")
+    if spec.index in TEAM_NUMBER_INDICES:
+        parts.append(HIDE_SMALL_TEAMS)
     return " AND ".join(parts)
 
 
@@ -297,8 +304,11 @@ def variable(name: str, depends_on: tuple[str, ...] = ()) -> Any:
     index = VARIABLE_SOURCES[name]
     many = name not in SINGLE_VALUE
     q: dict[str, object] = {"find": "terms", "field": VARIABLE_FIELDS[name], "size": 500}
-    if depends_on:
-        q["query"] = " AND ".join(f"{VARIABLE_FIELDS[d]}:${d}" for d in depends_on)
+    clauses = [f"{VARIABLE_FIELDS[d]}:${d}" for d in depends_on]
+    if index in TEAM_NUMBER_INDICES:
+        clauses.append(HIDE_SMALL_TEAMS)
+    if clauses:
+        q["query"] = " AND ".join(clauses)
     v = (
         dashboard.QueryVariable(name)
         .label(VARIABLE_LABELS.get(name, name).capitalize() if name != "ide" else "IDE")

@@ -23,6 +23,7 @@ from dashboards.panels import (
     top_rate,
     total,
 )
+from dashboards.periods_row import periods_and_spend
 from dashboards.spec import Bucket, Metric, PanelSpec, RowSpec
 
 UID = "copilot-usage-advanced"
@@ -347,6 +348,7 @@ def rows() -> list[RowSpec]:
         dimension("Models", ix.MODEL, ix.BREAKDOWN_MODEL_FEATURE, "model"),
         chat(),
         seats(),
+        periods_and_spend(),
         heatmaps(),
         users(),
         pull_requests(),

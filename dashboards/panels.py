@@ -16,6 +16,7 @@ LATEST = Bucket("7", "terms", ix.DAY, size=1, order_by="_key")
 
 # Column and series names: GitHub's field names made readable; every visible metric gets one.
 LABELS: dict[str, str] = {
+    ix.COUNTED_SEATS: "Seats (counted)",  # not "Counted …": a column name starting with "Count" reads as Grafana's own
     ix.CODE_GENERATION_ACTIVITY_COUNT: "Generations",
     ix.CODE_ACCEPTANCE_ACTIVITY_COUNT: "Acceptances",
     ix.LOC_SUGGESTED_TO_ADD_SUM: "Lines suggested",

@@ -646,6 +646,7 @@ class UsersShaper:
             if value is not None:
                 doc[name] = value
         doc[ACTIVE_USERS] = row.users
+        doc[TEAM_MEMBERS] = self.membership.team_sizes.get(team, 0)  # the team's size, for MIN_TEAM_SIZE
         if values[_GEN] is not None:
             doc[ACCEPTANCE_RATE] = fraction(values[_ACC], values[_GEN])
         return doc

@@ -441,6 +441,9 @@ TEAM = "team"
 TEAM_ID = "team_id"
 TEAM_MEMBERS = "team_members"
 MEMBER_COUNT = "member_count"
+# True when the team had fewer than MIN_TEAM_SIZE members that day (team_members): stored, but left out of the
+# dashboards, the report and the digest (copilot_usage/privacy.py).
+SMALL_TEAM = "small_team"
 USERS_IN_REPORT = "users_in_report"
 ACTIVE_USERS = "active_users"
 CHAT_USERS = "chat_users"
@@ -658,6 +661,7 @@ TEAM_DAILY = IndexDef(
         **_CLI_COUNT_FIELDS,
         **_RATES,
         **_LINES_AND_SURFACES,
+        SMALL_TEAM: BOOLEAN,
     },
     description="one per (scope, team, day): members' users-report rows summed; teams overlap, never sum them",
 )
@@ -673,6 +677,8 @@ TEAM_BREAKDOWN = IndexDef(
         **_COUNTER_FIELDS,
         ACTIVE_USERS: LONG,
         ACCEPTANCE_RATE: DOUBLE,
+        TEAM_MEMBERS: LONG,
+        SMALL_TEAM: BOOLEAN,
     },
     description="one per (scope, team, day, breakdown row): members' ide/feature/language/model rows summed",
 )
@@ -814,6 +820,66 @@ BILLING_USAGE = IndexDef(
     description="one per (scope, day, product, sku, repository): the organization's billing usage report",
 )
 
+# --- period over period and seat spend (derived after each collection: copilot_usage/periods.py, spend.py) ---
+# One document per (scope, period kind), replaced by every run: the latest period against the one before it.
+PERIOD = "period"  # week | 28d | month
+PERIOD_START = "period_start"  # `day` is the period's last day
+PREVIOUS_START = "previous_start"
+PREVIOUS_END = "previous_end"
+PREVIOUS_PREFIX = "previous_"
+DELTA_PREFIX = "delta_"
+TARGET_PREFIX = "target_"
+AVERAGE_DAILY_ACTIVE_USERS = "average_daily_active_users"
+ADOPTION = "adoption"  # active users / counted seats
+IDE_SHARE = "ide_share"
+AGENT_SHARE = "agent_share"
+CLI_SHARE = "cli_share"
+PERIOD_COUNT_METRICS = (ACTIVE_USERS, AVERAGE_DAILY_ACTIVE_USERS, CODE_GENERATION_ACTIVITY_COUNT,
+                        CODE_ACCEPTANCE_ACTIVITY_COUNT)
+PERIOD_RATE_METRICS = (ACCEPTANCE_RATE, ADOPTION, IDE_SHARE, AGENT_SHARE, CLI_SHARE)
+PERIOD_METRICS = PERIOD_COUNT_METRICS + PERIOD_RATE_METRICS
+TARGETS_MISSED = "targets_missed"
+# Seat spend per month at the configured list prices, from the newest seat snapshot.
+CURRENCY = "currency"
+IDLE_SEATS = "idle_seats"  # used once, inactive for 28 days or more
+SEAT_COST = "seat_cost"
+IDLE_SEAT_COST = "idle_seat_cost"
+NEVER_USED_SEAT_COST = "never_used_seat_cost"
+UNUSED_SEAT_COST = "unused_seat_cost"  # idle + never used
+SEAT_COSTS = (SEAT_COST, IDLE_SEAT_COST, NEVER_USED_SEAT_COST, UNUSED_SEAT_COST)
+SEAT_SPEND_FIELDS = {
+    CURRENCY: KEYWORD, COUNTED_SEATS: LONG, IDLE_SEATS: LONG, NEVER_USED_SEATS: LONG, **_typed(SEAT_COSTS, DOUBLE),
+}
+
+PERIOD_SUMMARY = IndexDef(
+    key="period_summary",
+    id_fields=(SCOPE_TYPE, SCOPE, PERIOD),
+    properties={
+        PERIOD: KEYWORD,
+        **_typed((PERIOD_START, PREVIOUS_START, PREVIOUS_END), DATE),
+        ACTIVE_USERS: LONG,
+        CODE_GENERATION_ACTIVITY_COUNT: LONG,
+        CODE_ACCEPTANCE_ACTIVITY_COUNT: LONG,
+        **_typed((AVERAGE_DAILY_ACTIVE_USERS, *PERIOD_RATE_METRICS), DOUBLE),
+        **_typed(tuple(PREVIOUS_PREFIX + m for m in PERIOD_METRICS), DOUBLE),
+        **_typed(tuple(DELTA_PREFIX + m for m in PERIOD_METRICS), DOUBLE),
+        **_typed(tuple(TARGET_PREFIX + m for m in PERIOD_METRICS), DOUBLE),
+        TARGETS_MISSED: LONG,
+        **SEAT_SPEND_FIELDS,
+    },
+    description="one per (scope, period kind), replaced each run: the latest week, 28 days or month against "
+                "the one before, with targets and seat spend",
+)
+
+TEAM_SEAT_SPEND = IndexDef(
+    key="team_seat_spend",
+    id_fields=(SCOPE_TYPE, SCOPE, ASSIGNING_TEAM),
+    properties={ASSIGNING_TEAM: KEYWORD, **SEAT_SPEND_FIELDS},
+    description="one per (scope, assigning team of MIN_TEAM_SIZE seats or more), replaced each run: seat spend "
+                "of the newest snapshot",
+)
+
+
 # Every index the product writes. Shaping defines nothing of its own: it builds documents for these.
 def all_indices() -> list[IndexDef]:
     return [
@@ -830,6 +896,8 @@ def all_indices() -> list[IndexDef]:
         TEAMS_SNAPSHOT,
         USER_ADOPTION,
         BILLING_USAGE,
+        PERIOD_SUMMARY,
+        TEAM_SEAT_SPEND,
     ]
 
 

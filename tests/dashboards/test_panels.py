@@ -10,6 +10,7 @@ from dashboards.inspect import panels
 MAIN = "copilot-usage-advanced.json"
 ORIGINAL = "copilot-usage-original.json"
 ROWS = ("Organization", "Teams", "Languages", "Editors", "Models", "Copilot Chat and agents", "Seat Analysis",
+        "Period over period and seat spend",
         "Breakdown Heatmap", "User Metrics Analytics", "Pull requests and code review", "CLI and AI credits",
         "Data Freshness")
 

@@ -51,8 +51,10 @@ FIRST_NOW = dt.datetime(2026, 11, 19, 10, 5, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 11, 20, 10, 5, tzinfo=dt.UTC)
 TIME_FROM = int(dt.datetime(2026, 10, 21, tzinfo=dt.UTC).timestamp() * 1000)  # now-30d/d
 TIME_TO = int(NOW.timestamp() * 1000)
-BACKFILL_START = SIM_TODAY - dt.timedelta(days=5)
-REPORT_DAYS = [BACKFILL_START + dt.timedelta(days=i) for i in range(4)]  # 11-15 … 11-18 (today-2)
+# Ten report days (11-09 … 11-18, today − 2): the latest week and part of the one before, so the period row
+# has a previous period to compare with.
+BACKFILL_START = SIM_TODAY - dt.timedelta(days=11)
+REPORT_DAYS = [BACKFILL_START + dt.timedelta(days=i) for i in range(10)]
 REPORT_INDICES = {i.key for i in (ix.USAGE_DAILY, ix.USAGE_BREAKDOWN, ix.USER_DAILY, ix.TEAM_DAILY,
                                   ix.TEAM_BREAKDOWN, ix.USER_SUMMARY_DAILY, ix.REPO_DAILY)}
 TIME_FIELDS = {d["uid"]: d["jsonData"]["timeField"] for d in datasources()["datasources"]}
@@ -78,6 +80,7 @@ def _collect(world: World, es: Elasticsearch, url: str, now: dt.datetime) -> Non
             "ORGANIZATION_SLUGS": "sim-org-1,sim-org-2", "ENTERPRISE_SLUGS": "sim-enterprise-1",
             "ELASTICSEARCH_URL": url, "INDEX_PREFIX": PREFIX, "COPILOT_USAGE_TODAY": now.date().isoformat(),
             "BACKFILL_START": BACKFILL_START.isoformat(), "MAX_CONCURRENCY": "4",
+            "TARGETS": "acceptance_rate>=99%,adoption>=50%",  # one to miss, for the period row's targets
         })
         summary = run(settings, es=es, now=lambda: now)
         assert summary.days["complete"] > 0
@@ -100,7 +103,7 @@ def loaded(search_engine: Any) -> Iterator[tuple[Elasticsearch, World]]:
     space = search_engine.space()
     es = make_client(str(space.url), compat="auto")
     try:
-        world = World(sim_config(users=40, teams=3, days=10, today=FIRST_NOW.date()))
+        world = World(sim_config(users=40, teams=3, days=14, today=FIRST_NOW.date()))
         _collect(world, es, str(space.url), FIRST_NOW)
         world.set_today(NOW.date())
         _collect(world, es, str(space.url), NOW)

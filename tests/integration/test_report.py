@@ -122,7 +122,9 @@ def test_cli_json_csv_and_table_without_a_github_credential(filled, engine_url, 
     assert {r["since"] for r in rows} == {START.isoformat()}
     sections = {r["section"] for r in rows}
     assert sections == {"adoption", "seat_waste", "ai_credits_and_cli", "top_languages", "top_ides", "top_models",
-                        "freshness"}
+                        "freshness",
+                        # period over period and seat spend (copilot_usage/report_extras.py)
+                        "period_week", "period_28d", "period_month", "seat_spend", "seat_spend_team"}
 
     assert report.run(parse([]), env) == 0
     table = capsys.readouterr().out

@@ -58,3 +58,17 @@ def test_a_bad_configuration_fails_the_invocation_with_the_variable_named(monkey
     collect = FUNCTIONS["collect"].get_user_function()
     with pytest.raises(ConfigError, match="ORGANIZATION_SLUGS"):
         collect(TimerRequest(past_due=False))
+
+
+def test_digest_timer_exists_only_with_a_digest_schedule():
+    # Off by default (the import above had no DIGEST_SCHEDULE); with it, a timer bound to the app setting.
+    assert "digest" not in FUNCTIONS
+    env = {**os.environ, "DIGEST_SCHEDULE": "0 0 7 * * 1"}
+    code = ("import json, function_app; f = {x.get_function_name(): x for x in function_app.app.get_functions()}; "
+            "print(json.dumps(json.loads(f['digest'].get_function_json())['bindings']))")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+                          check=True, cwd=os.path.dirname(function_app.__file__))
+    [binding] = json.loads(done.stdout)
+    assert binding["type"] == "timerTrigger"
+    assert binding["schedule"] == "%DIGEST_SCHEDULE%"
+    assert binding["runOnStartup"] is False

@@ -8,7 +8,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from copilot_usage.derived import period_doc, team_doc
 from copilot_usage.model import Scope, ScopeType
+from copilot_usage.periods import Target, compare, window
+from copilot_usage.privacy import PrivacySettings, protect
 from copilot_usage.shaping.adoption import score_window
 from copilot_usage.shaping.aggregate import shape_aggregate
 from copilot_usage.shaping.billing import BillingUsageShaper
@@ -16,6 +19,7 @@ from copilot_usage.shaping.repos import shape_repo
 from copilot_usage.shaping.seats import SeatsShaper
 from copilot_usage.shaping.teams import shape_team
 from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
+from copilot_usage.spend import SeatCounts, SeatPrices, spend
 from copilot_usage.store import indices as ix
 
 DATA = Path(__file__).parent / "data"
@@ -77,7 +81,21 @@ def every_doc() -> list[ix.Doc]:
                  "unitType": "Minutes", "pricePerUnit": 0.008, "grossAmount": 0.096, "discountAmount": 0,
                  "netAmount": 0.096, "organizationName": "octo-org", "repositoryName": "octo-org/api"})
     docs += billing.finish()
-    return docs
+    docs += derived_docs()
+    # As the store receives them: through the privacy step, which flags small teams (identified mode here).
+    return list(protect(docs, PrivacySettings()))
+
+
+def derived_docs() -> list[ix.Doc]:
+    """period_summary and team_seat_spend as the collector derives them, every metric and target set."""
+    win = window("week", DAY)
+    current = {name: 0.5 if name in ix.PERIOD_RATE_METRICS else 40 for name in ix.PERIOD_METRICS}
+    previous = {name: 0.4 if name in ix.PERIOD_RATE_METRICS else 30 for name in ix.PERIOD_METRICS}
+    targets = {name: Target(name, ">=", 0.7 if name in ix.PERIOD_RATE_METRICS else 50) for name in ix.PERIOD_METRICS}
+    counts = SeatCounts(seats={"business": 8, "enterprise": 2}, idle={"business": 1}, never_used={"enterprise": 1})
+    costs = spend(counts, SeatPrices())
+    return [period_doc(ORG, compare(win, current, previous, targets), costs, targets),
+            team_doc(ORG, DAY.isoformat(), {ix.ASSIGNING_TEAM: "platform", **costs})]
 
 
 def _fits(kind: str, value: object) -> bool:

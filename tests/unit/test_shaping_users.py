@@ -145,8 +145,10 @@ def test_team_breakdown_golden():
         "feature_group": "completion", "user_initiated_interaction_count": 0, "code_generation_activity_count": 55,
         "code_acceptance_activity_count": 16, "loc_suggested_to_add_sum": 230, "loc_suggested_to_delete_sum": 0,
         "loc_added_sum": 64, "loc_deleted_sum": 0, "active_users": 2, "acceptance_rate": 0.290909,
+        "team_members": 2,  # the team's size, so MIN_TEAM_SIZE can hide the rows of a small team
     }
     assert frontend["ide", "intellij", None, None, None]["active_users"] == 1
+    assert {r["team_members"] for r in rows if r["team"] == "backend"} == {1}
     language_model = frontend["language_model", None, None, "typescript", "claude-sonnet-4.6"]
     assert "user_initiated_interaction_count" not in language_model  # GitHub has none on these rows
     assert language_model["loc_added_sum"] == 48
