@@ -24,6 +24,7 @@ from copilot_usage import report, report_data, report_html
 from copilot_usage.model import ScopeType
 from copilot_usage.settings import Settings
 from copilot_usage.simulator import SimConfig, SimulatorServer, World
+from copilot_usage.store.writer import make_searchable
 
 INDEX_PREFIX = "copilot_"
 # The simulator accepts any bearer token; this one only has to look like a credential to Settings.
@@ -91,7 +92,7 @@ def collect_and_summarize(github: SimulatorServer, engine_url: str, days: int,
         started = clock()
         summary = tracked_run(settings, "demo", es=es, stream=progress)
         collected = clock()
-        es.indices.refresh(index=f"{INDEX_PREFIX}*")
+        make_searchable(es, settings.index_prefix)
         data = report.summarize(es, settings.index_prefix)
         finished = clock()
         if html_path is not None:

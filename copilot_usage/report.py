@@ -410,18 +410,19 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration: {exc}", file=sys.stderr)
         return 2
-    es = client_from_settings(settings)
     try:
-        summary = summarize(es, settings.index_prefix, args.scope, args.since, args.until, settings)
-        if args.format == "html":
-            from copilot_usage import report_data
+        es = client_from_settings(settings)  # detecting the engine already talks to it
+        try:
+            summary = summarize(es, settings.index_prefix, args.scope, args.since, args.until, settings)
+            if args.format == "html":
+                from copilot_usage import report_data
 
-            report_data.charts_for(es, settings.index_prefix, summary)
+                report_data.charts_for(es, settings.index_prefix, summary)
+        finally:
+            es.close()
     except StoreError as exc:
         print(f"elasticsearch: {exc}", file=sys.stderr)
         return 1
-    finally:
-        es.close()
     return _emit(summary, args.format, args.output)
 
 
