@@ -290,22 +290,25 @@ def panel_latency(es: Elasticsearch, prefix: str, scope: str, time_from: int, ti
     them in one _msearch and waits for all."""
     from dashboards.alerts import es_model, rules
     from dashboards.inspect import index_of, panels
+    from dashboards.provisioning import datasources
     from dashboards.registry import rendered
     from dashboards.translate import search_body
 
-    values = {"scope": json.dumps(scope)}
+    values = {"scope_type": "organization", "scope": json.dumps(scope), "seat_price": "19"}
+    time_fields = {d["uid"]: d["jsonData"]["timeField"] for d in datasources()["datasources"]}
     queries: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = []
     for name, text in rendered().items():
         for panel in panels(json.loads(text)):
-            targets = [(index_of(t["datasource"]).name(prefix), search_body(t, time_from, time_to, values))
+            targets = [(index_of(t["datasource"]).name(prefix),
+                        search_body(t, time_from, time_to, values, time_field=time_fields[t["datasource"]["uid"]]))
                        for t in panel.get("targets", [])]
             if targets:
                 queries.append((f"{name.removesuffix('.json')}: {panel['title']}", targets))
     for rule in rules():
         model = es_model(rule)
         start = time_to - rule.window_seconds * 1000
-        queries.append((f"alert: {rule.uid}", [(rule.query.index.name(prefix),
-                                                  search_body(model, start, time_to, values))]))
+        body = search_body(model, start, time_to, values, time_field=time_fields[f"es-{rule.query.index.key}"])
+        queries.append((f"alert: {rule.uid}", [(rule.query.index.name(prefix), body)]))
     es.indices.refresh(index=f"{prefix}*")
     timings: dict[str, list[float]] = {name: [] for name, _ in queries}
     took: dict[str, list[int]] = {name: [] for name, _ in queries}
