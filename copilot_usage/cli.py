@@ -153,6 +153,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
 def _import(args: argparse.Namespace) -> int:
     from copilot_usage.import_plan import Target
     from copilot_usage.importer import import_files
+    from copilot_usage.progress import Tracker
     from copilot_usage.store.client import client_from_settings
     from copilot_usage.store.templates import ensure_indices
 
@@ -166,14 +167,17 @@ def _import(args: argparse.Namespace) -> int:
         return 2
     es = client_from_settings(env_settings)
     ensure_indices(es, env_settings.index_prefix)
+    tracker = Tracker("import")
     try:
         result = import_files(
             es, env_settings.index_prefix, targets, args.files, args.report, teams_paths=args.teams or [],
-            privacy=env_settings.privacy,
+            privacy=env_settings.privacy, progress=tracker,
         )
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    finally:
+        tracker.close()
     print(
         f"imported {result.files} files: {result.records} records, {result.documents} documents, "
         f"{result.rejected} rejected, {result.malformed} malformed lines, {len(result.days)} report days"

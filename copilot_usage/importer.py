@@ -35,6 +35,7 @@ from copilot_usage.import_plan import (
 )
 from copilot_usage.model import Report, Scope
 from copilot_usage.privacy import PrivacySettings, protect
+from copilot_usage.progress import Tracker
 from copilot_usage.shaping.aggregate import shape_aggregate
 from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
@@ -72,8 +73,11 @@ def import_files(
     teams_paths: list[Path] | None = None,
     now: dt.datetime | None = None,
     privacy: PrivacySettings | None = None,
+    progress: Tracker | None = None,
 ) -> ImportResult:
-    """Import `paths` (and `teams_paths`) into the target scope(s); ValueError when the call is refused."""
+    """Import `paths` (and `teams_paths`) into the target scope(s); ValueError when the call is refused.
+
+    `progress` counts data files read (planned: every data file of the call)."""
     targets = scope if isinstance(scope, list) else [scope if isinstance(scope, Target) else Target(scope)]
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(KINDS)}")
@@ -95,7 +99,9 @@ def import_files(
             membership_rows[(target.scope, day)].append(item.record)
 
     writer = BulkWriter(es, prefix)
-    docs = _docs(items(data_files, kinds, result.rejections), targets, membership_rows, result)
+    if progress is not None:
+        progress.set_planned(len(data_files))
+    docs = _docs(_file_by_file(data_files, kinds, result, progress), targets, membership_rows, result)
     write = writer.write(protect(docs, privacy or PrivacySettings()))
     result.malformed = result.rejections.malformed
     result.rejected = result.rejections.total - result.malformed
@@ -105,6 +111,17 @@ def import_files(
         _log(es, prefix, result, _digest(all_paths), now or dt.datetime.now(dt.UTC))
     make_searchable(es, prefix)
     return result
+
+
+def _file_by_file(paths: list[Path], kinds: dict[Path, str], result: ImportResult,
+                  progress: Tracker | None) -> Iterator[Item]:
+    """The records of `paths`, one file after another, with a progress step as each file is read through."""
+    for path in paths:
+        before = result.records
+        yield from items([path], kinds, result.rejections)
+        if progress is not None:
+            # Documents are written in bulk batches across files; records read stand in for them here.
+            progress.step(documents=result.records - before)
 
 
 def _place(item: Item, targets: list[Target], result: ImportResult) -> tuple[Target | None, dt.date | None]:

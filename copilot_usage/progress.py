@@ -1,4 +1,4 @@
-"""Progress of long work (collect, backfill, demo): report-days done of planned, documents written, GitHub
+"""Progress of long work (collect, backfill, demo, import, reprocess): units done of planned, documents written,
 requests and an ETA.
 
 On a terminal a tqdm bar on stderr; anywhere else (the Azure Function, CI, docker compose) a structured log

@@ -22,6 +22,7 @@ from copilot_usage.archive import Archive, ArchiveError, archive_from_settings
 from copilot_usage.github.records import Malformed, iter_records
 from copilot_usage.model import Report, Scope
 from copilot_usage.privacy import PrivacySettings, protect
+from copilot_usage.progress import Tracker
 from copilot_usage.settings import ConfigError, Settings
 from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
 from copilot_usage.shaping.aggregate import shape_aggregate
@@ -110,18 +111,30 @@ def reprocess(
     start: dt.date | None = None,
     end: dt.date | None = None,
     privacy: PrivacySettings | None = None,
+    progress: Tracker | None = None,
 ) -> ReprocessResult:
-    """Re-shape every archived day of `scopes` in [start, end] (open ends: everything archived)."""
+    """Re-shape every archived day of `scopes` in [start, end] (open ends: everything archived).
+
+    `progress` counts (scope, report, day) units done of those the archive holds in the range."""
     result = ReprocessResult()
     writer = BulkWriter(es, prefix)
+    # The whole plan first, so progress knows the total before the first day is written.
+    plan: list[tuple[Scope, list[tuple[Report, list[dt.date]]]]] = []
     for scope in scopes:
-        user_days: list[dt.date] = []
+        per_report = []
         for report in (Report.AGGREGATE, Report.USERS, Report.REPOS):
             try:
                 days = [d for d in archive.list_days(scope, report.value) if in_range(d, start, end)]
             except ArchiveError as exc:
                 result.add_error(f"{scope} {report}: {exc}")
                 continue
+            per_report.append((report, days))
+        plan.append((scope, per_report))
+    if progress is not None:
+        progress.set_planned(sum(len(days) for _, per_report in plan for _, days in per_report))
+    for scope, per_report in plan:
+        user_days: list[dt.date] = []
+        for report, days in per_report:
             for day in days:
                 written_ids: dict[str, set[str]] = {}
 
@@ -135,7 +148,11 @@ def reprocess(
                     write = writer.write(tracked(docs))
                 except ArchiveError as exc:
                     result.add_error(f"{scope} {report} {day}: {exc}")
+                    if progress is not None:
+                        progress.step(documents=0)
                     continue
+                if progress is not None:
+                    progress.step(documents=sum(write.per_index.values()))
                 for key, value in write.per_index.items():
                     result.documents[key.removeprefix(prefix)] += value
                 if write.errors:
@@ -203,8 +220,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     es = client_from_settings(settings)
     ensure_indices(es, settings.index_prefix)  # a deleted or upgraded index comes back with today's mapping
-    result = reprocess(es, settings.index_prefix, archive, scopes or settings.scopes, args.start, args.end,
-                       privacy=settings.privacy)
+    tracker = Tracker("reprocess")
+    try:
+        result = reprocess(es, settings.index_prefix, archive, scopes or settings.scopes, args.start, args.end,
+                           privacy=settings.privacy, progress=tracker)
+    finally:
+        tracker.close()
     days = ", ".join(f"{k} {v}" for k, v in sorted(result.days.items())) or "none"
     docs = ", ".join(f"{k} {v}" for k, v in sorted(result.documents.items())) or "none"
     print(f"reprocess {'OK' if result.ok else 'FAILED'}: days {days}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import logging
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -177,3 +178,21 @@ def test_status_shows_the_imported_days_per_scope_and_report(files, env, es, pre
     assert ORG in table
     assert ENT in table
 
+
+
+def test_import_reports_progress_file_by_file(files, env, es, prefix, caplog, monkeypatch):
+    """Not a terminal: a structured progress line per data file read (the interval set to 0), then a final one."""
+    from copilot_usage import progress
+
+    caplog.set_level(logging.INFO, "copilot_usage.progress")
+    monkeypatch.setattr(progress, "LOG_EVERY_SECONDS", 0.0)
+    paths, rows = files["paths"], files["rows"]
+    assert main(["import", str(paths["users"]), str(paths["aggregate"]), "--scope", f"org:{ORG}"]) == 0
+    got = [json.loads(r.getMessage().split(" ", 1)[1]) for r in caplog.records
+           if r.name == "copilot_usage.progress" and r.getMessage().startswith("progress ")]
+    assert got[0]["work"] == "import"
+    assert [g["done"] for g in got] == [0, 1, 2, 2]
+    assert {g["planned"] for g in got} == {2}
+    final = got[-1]
+    assert final["finished"] is True
+    assert final["documents"] == len(rows["users"]) + len(rows["aggregate"])  # records read, both files

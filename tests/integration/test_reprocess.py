@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +128,22 @@ def test_reprocess_without_an_archive_is_a_clear_configuration_error(monkeypatch
     assert "ARCHIVE_DIR" in capsys.readouterr().err
     assert cli("--scope", "nonsense") == 2
     assert cli("--scope", "org:sim-org-1", "--from", "2026-11-10", "--to", "2026-11-01") == 2
+
+
+def test_reprocess_reports_progress_day_by_day(tmp_path, es, engine_url, prefix, env, caplog, monkeypatch):
+    from copilot_usage import progress
+
+    collect_with_archive(tmp_path, engine_url, es, prefix)
+    archive = LocalArchive(tmp_path / "archive")
+    scopes = [Scope(ScopeType.ORGANIZATION, o) for o in ORGS] + [Scope(ScopeType.ENTERPRISE, ENT)]
+    archived = sum(len(archive.list_days(s, r)) for s in scopes for r in ("aggregate", "users", "repos"))
+    caplog.set_level(logging.INFO, "copilot_usage.progress")
+    monkeypatch.setattr(progress, "LOG_EVERY_SECONDS", 0.0)
+    assert cli() == 0
+    got = [json.loads(r.getMessage().split(" ", 1)[1]) for r in caplog.records
+           if r.name == "copilot_usage.progress" and r.getMessage().startswith("progress ")]
+    assert got[0]["work"] == "reprocess"
+    assert got[0]["planned"] == archived > 0
+    assert [g["done"] for g in got[:-1]] == list(range(archived + 1))
+    assert got[-1]["finished"] is True
+    assert got[-1]["documents"] > 0
