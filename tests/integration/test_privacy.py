@@ -24,8 +24,9 @@ from copilot_usage.settings import Secret
 from copilot_usage.simulator import SimulatorServer, World
 from copilot_usage.store import indices as ix
 from dashboards.inspect import index_of, panels
+from dashboards.provisioning import datasources
 from dashboards.registry import rendered
-from dashboards.translate import rows, search_body
+from dashboards.translate import answer, search_body
 from tests.fixtures.simulator import SIM_TODAY, sim_config
 from tests.integration.test_collect import ENT, NOW, ORGS, all_counts, clock, settings_for
 
@@ -170,6 +171,7 @@ def _teams_shown_by_dashboards(es: Any, prefix: str) -> set[str]:
     """Team names every team panel of the generated dashboards returns, run as Grafana would send them."""
     start = int(dt.datetime.combine(START, dt.time(), dt.UTC).timestamp() * 1000)
     end = int(NOW.timestamp() * 1000)
+    time_fields = {d["uid"]: d["jsonData"]["timeField"] for d in datasources()["datasources"]}
     shown: set[str] = set()
     for text in rendered().values():
         for panel in panels(json.loads(text)):
@@ -177,8 +179,11 @@ def _teams_shown_by_dashboards(es: Any, prefix: str) -> set[str]:
                 index = index_of(target["datasource"])
                 if index not in (ix.TEAM_DAILY, ix.TEAM_BREAKDOWN):
                     continue
-                answer = es.search(index=index.name(prefix), **search_body(target, start, end))
-                shown |= {str(row[ix.TEAM]) for row in rows(target, answer["aggregations"]) if ix.TEAM in row}
+                body = search_body(target, start, end, {}, time_field=time_fields[target["datasource"]["uid"]])
+                got = answer(target, es.search(index=index.name(prefix), **body)["aggregations"])
+                if got.table is not None:
+                    shown |= {str(row[ix.TEAM]) for row in got.table.rows if ix.TEAM in row}
+                shown |= {s.labels[ix.TEAM] for s in got.series if ix.TEAM in s.labels}
     return shown
 
 
