@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from copilot_usage import __version__
+from copilot_usage.github.errors import AppAuthError
 
 if TYPE_CHECKING:
     from copilot_usage.settings import Settings
@@ -30,13 +31,6 @@ JWT_LIFETIME_SECONDS = 540
 REFRESH_MARGIN_SECONDS = 300
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 
-
-class AppAuthError(RuntimeError):
-    """An installation token could not be obtained. `status` is GitHub's HTTP status, if any."""
-
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.status = status
 
 
 def load_app_key(private_key: str) -> RSAPrivateKey:

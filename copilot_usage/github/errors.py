@@ -20,6 +20,18 @@ class AuthenticationError(GitHubError):
     """401: the token is invalid or expired."""
 
 
+class AppAuthError(AuthenticationError):
+    """A GitHub App installation token could not be obtained. `status` is GitHub's HTTP status, if any.
+
+    An authentication error like a rejected PAT: no request of the run can succeed without a token, so a
+    run that meets it stops as `auth` (it used to be a plain RuntimeError and was counted once per task as
+    an unexpected failure, so the run never stopped and the host never heard of it).
+    """
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message, status=status)
+
+
 class ForbiddenError(GitHubError):
     """403 that is not a rate limit: the token lacks a scope/permission, or a policy is off."""
 
