@@ -324,8 +324,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging()
     handler: Handler = args.handler
+    from copilot_usage.store.errors import StoreError
+
     try:
         return handler(args)
+    except StoreError as exc:
+        # An unreachable or refusing engine is an operating condition, not a bug: one line, never a traceback.
+        # The message names the engine by its credential-free address (store/errors.py).
+        print(f"elasticsearch: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -22,6 +22,7 @@ from copilot_usage import report
 from copilot_usage.model import ScopeType
 from copilot_usage.settings import Settings
 from copilot_usage.simulator import SimConfig, SimulatorServer, World
+from copilot_usage.store.writer import make_searchable
 
 INDEX_PREFIX = "copilot_"
 # The simulator accepts any bearer token; this one only has to look like a credential to Settings.
@@ -86,7 +87,7 @@ def collect_and_summarize(github: SimulatorServer, engine_url: str, days: int,
         started = clock()
         summary = run(settings, es=es)
         collected = clock()
-        es.indices.refresh(index=f"{INDEX_PREFIX}*")
+        make_searchable(es, settings.index_prefix)
         data = report.summarize(es, settings.index_prefix)
         finished = clock()
     finally:

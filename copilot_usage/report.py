@@ -363,13 +363,14 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration: {exc}", file=sys.stderr)
         return 2
-    es = client_from_settings(settings)
     try:
-        summary = summarize(es, settings.index_prefix, args.scope, args.since)
+        es = client_from_settings(settings)  # detecting the engine already talks to it
+        try:
+            summary = summarize(es, settings.index_prefix, args.scope, args.since)
+        finally:
+            es.close()
     except StoreError as exc:
         print(f"elasticsearch: {exc}", file=sys.stderr)
         return 1
-    finally:
-        es.close()
     print(render(summary, args.format))
     return 0 if summary["scopes"] else 1

@@ -14,6 +14,7 @@ from typing import Any
 
 from copilot_usage.model import Scope
 from copilot_usage.shaping.adoption import score_window
+from copilot_usage.store.errors import translated
 from copilot_usage.store.indices import DAY, SCOPE, SCOPE_TYPE, USER_ID, USER_LOGIN, Doc, index_by_key
 from copilot_usage.store.writer import BulkWriter, make_searchable
 
@@ -47,12 +48,13 @@ def _scope_filter(scope: Scope, start: dt.date, end: dt.date) -> dict[str, Any]:
 
 def latest_user_day(es: Any, prefix: str, scope: Scope) -> dt.date | None:
     index = index_by_key("user_daily").name(prefix)
-    response = es.search(
-        index=index,
-        size=0,
-        query=_scope_filter(scope, dt.date(2000, 1, 1), dt.date(2100, 1, 1)),
-        aggs={"latest": {"max": {"field": DAY, "format": "yyyy-MM-dd"}}},
-    )
+    with translated(es, f"GET {index}/_search"):
+        response = es.search(
+            index=index,
+            size=0,
+            query=_scope_filter(scope, dt.date(2000, 1, 1), dt.date(2100, 1, 1)),
+            aggs={"latest": {"max": {"field": DAY, "format": "yyyy-MM-dd"}}},
+        )
     value = response["aggregations"]["latest"].get("value_as_string")
     return dt.date.fromisoformat(value[:10]) if value else None
 
@@ -64,13 +66,14 @@ def _user_days(es: Any, prefix: str, scope: Scope, start: dt.date, end: dt.date)
     current: list[dict[str, Any]] = []
     while True:
         kwargs: dict[str, Any] = {"search_after": after} if after else {}
-        response = es.search(
-            index=index,
-            size=PAGE_SIZE,
-            query=_scope_filter(scope, start, end),
-            sort=[{USER_ID: "asc"}, {DAY: "asc"}],
-            **kwargs,
-        )
+        with translated(es, f"GET {index}/_search"):
+            response = es.search(
+                index=index,
+                size=PAGE_SIZE,
+                query=_scope_filter(scope, start, end),
+                sort=[{USER_ID: "asc"}, {DAY: "asc"}],
+                **kwargs,
+            )
         hits = response["hits"]["hits"]
         for hit in hits:
             source = hit["_source"]
@@ -116,16 +119,19 @@ def _drop_superseded_latest(es: Any, prefix: str, scope: Scope, latest: dt.date)
     day exists it is neither current nor part of the weekly history, so it goes (a fresh collection of the
     same days would never have written it)."""
     index = index_by_key("user_adoption").name(prefix)
-    response = es.search(
-        index=index,
-        size=0,
-        query=_scope_filter(scope, dt.date(2000, 1, 1), latest - dt.timedelta(days=1)),
-        aggs={"ends": {"terms": {"field": DAY, "size": 1000, "format": "yyyy-MM-dd"}}},
-    )
+    with translated(es, f"GET {index}/_search"):
+        response = es.search(
+            index=index,
+            size=0,
+            query=_scope_filter(scope, dt.date(2000, 1, 1), latest - dt.timedelta(days=1)),
+            aggs={"ends": {"terms": {"field": DAY, "size": 1000, "format": "yyyy-MM-dd"}}},
+        )
     ends = [b["key_as_string"][:10] for b in response["aggregations"]["ends"]["buckets"]]
     stale = [e for e in ends if dt.date.fromisoformat(e).weekday() != 6]
     if not stale:
         return 0
     query = {"bool": {"filter": [{"term": {SCOPE_TYPE: scope.type.value}}, {"term": {SCOPE: scope.slug}},
                                  {"terms": {DAY: stale}}]}}
-    return int(es.delete_by_query(index=index, query=query, conflicts="proceed", refresh=True).get("deleted", 0))
+    with translated(es, f"POST {index}/_delete_by_query"):
+        response = es.delete_by_query(index=index, query=query, conflicts="proceed", refresh=True)
+    return int(response.get("deleted", 0))

@@ -12,6 +12,7 @@ from collections.abc import Collection
 from typing import Any
 
 from copilot_usage.model import Scope
+from copilot_usage.store.errors import translated
 from copilot_usage.store.indices import DAY, SCOPE, SCOPE_TYPE, index_by_key
 
 
@@ -27,5 +28,7 @@ def delete_stale(es: Any, prefix: str, index_key: str, scope: Scope, day: dt.dat
             "must_not": [{"ids": {"values": sorted(keep_ids)}}],
         }
     }
-    response = es.delete_by_query(index=index.name(prefix), query=query, conflicts="proceed", refresh=True)
+    name = index.name(prefix)
+    with translated(es, f"POST {name}/_delete_by_query"):
+        response = es.delete_by_query(index=name, query=query, conflicts="proceed", refresh=True)
     return int(response.get("deleted", 0))
