@@ -16,10 +16,10 @@ from typing import Any
 
 from copilot_usage.github.records import Malformed, iter_records
 from copilot_usage.model import Report, Scope
+from copilot_usage.schema.indices import Doc
 from copilot_usage.shaping.aggregate import shape_aggregate
 from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
-from copilot_usage.store.indices import Doc
 from copilot_usage.store.ingestion_log import IngestionLog, LogEntry
 from copilot_usage.store.writer import BulkWriter, make_searchable
 

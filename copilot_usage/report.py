@@ -19,8 +19,8 @@ from typing import Any
 from elasticsearch import Elasticsearch, NotFoundError
 
 from copilot_usage.model import Scope
+from copilot_usage.schema import indices as ix
 from copilot_usage.settings import ConfigError, Settings
-from copilot_usage.store import indices as ix
 from copilot_usage.store.errors import StoreError, translated
 from copilot_usage.store.ingestion_log import freshness
 

@@ -21,6 +21,7 @@ from typing import Any
 from copilot_usage.archive import Archive, ArchiveError, archive_from_settings
 from copilot_usage.github.records import Malformed, iter_records
 from copilot_usage.model import Report, Scope
+from copilot_usage.schema.indices import Doc
 from copilot_usage.settings import ConfigError, Settings
 from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
 from copilot_usage.shaping.aggregate import shape_aggregate
@@ -29,7 +30,6 @@ from copilot_usage.shaping.repos import shape_repo
 from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
 from copilot_usage.store.adoption import refresh_adoption
 from copilot_usage.store.cleanup import delete_stale
-from copilot_usage.store.indices import Doc
 from copilot_usage.store.writer import BulkWriter, make_searchable
 
 COMMAND = "reprocess"

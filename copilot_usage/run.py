@@ -41,6 +41,7 @@ from copilot_usage.planner import (
     Task,
     plan,
 )
+from copilot_usage.schema.indices import Doc
 from copilot_usage.settings import Settings
 from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
 from copilot_usage.shaping.aggregate import shape_aggregate
@@ -54,7 +55,6 @@ from copilot_usage.store.adoption import refresh_adoption
 from copilot_usage.store.cleanup import delete_stale
 from copilot_usage.store.client import client_from_settings
 from copilot_usage.store.errors import StoreError
-from copilot_usage.store.indices import Doc
 from copilot_usage.store.ingestion_log import IngestionLog, LogEntry
 from copilot_usage.store.templates import ensure_indices
 from copilot_usage.store.writer import BulkWriter, make_searchable

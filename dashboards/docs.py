@@ -23,7 +23,7 @@ counts each user once, so scopes are never added together. `team`, `language`, `
 teams) and are never summed into organization totals.
 
 **Verification without Grafana** (`tests/dashboards/`): the JSON validates against the Grafana 11.6 schemas;
-every field a panel, variable or alert rule uses exists in `copilot_usage/store/indices.py`; every panel's
+every field a panel, variable or alert rule uses exists in `copilot_usage/schema/indices.py`; every panel's
 query is translated into an Elasticsearch request (`dashboards/translate.py`) and run against the engine
 after a simulator collection, and must return data.
 """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 from dashboards.spec import Bucket, Metric, PanelSpec
 
 DAILY = Bucket("2", "date_histogram", ix.DAY)

@@ -11,10 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from copilot_usage.model import Scope
-from copilot_usage.shaping.common import base
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.values import day_text, number, required_text, text
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     BILLING_USAGE,
     DISCOUNT_AMOUNT,
     GROSS_AMOUNT,
@@ -28,6 +25,9 @@ from copilot_usage.store.indices import (
     UNIT_TYPE,
     Doc,
 )
+from copilot_usage.shaping.common import base
+from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.values import day_text, number, required_text, text
 
 # GitHub's keys of one usageItems line (camelCase, unlike the metrics reports).
 SRC_DATE = "date"

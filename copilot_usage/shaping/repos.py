@@ -11,11 +11,11 @@ import datetime as dt
 from typing import Any
 
 from copilot_usage.model import Scope
+from copilot_usage.schema.indices import DAY, ENTERPRISE_ID, ORGANIZATION_ID, REPO_DAILY, REPOSITORY, REPOSITORY_ID, Doc
 from copilot_usage.shaping import source_keys as src
 from copilot_usage.shaping.common import add_pull_requests, base
 from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.values import check_day, obj, text
-from copilot_usage.store.indices import DAY, ENTERPRISE_ID, ORGANIZATION_ID, REPO_DAILY, REPOSITORY, REPOSITORY_ID, Doc
 
 
 def shape_repo(scope: Scope, day: dt.date, record: dict[str, Any]) -> Doc:

@@ -11,11 +11,7 @@ import datetime as dt
 from typing import Any
 
 from copilot_usage.model import Scope
-from copilot_usage.shaping import source_keys as src
-from copilot_usage.shaping.common import base
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.values import count, day_text, obj, optional_timestamp, text
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     ASSIGNED_SEATS,
     ASSIGNEE_TYPE,
     ASSIGNEE_TYPE_NONE,
@@ -58,6 +54,10 @@ from copilot_usage.store.indices import (
     USER_LOGIN,
     Doc,
 )
+from copilot_usage.shaping import source_keys as src
+from copilot_usage.shaping.common import base
+from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.values import count, day_text, obj, optional_timestamp, text
 
 # A seat key for a seat without an assignee: "~" never occurs in a GitHub login, so it cannot collide.
 UNASSIGNED_KEY_PREFIX = "~unassigned"

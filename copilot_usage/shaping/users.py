@@ -18,24 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from copilot_usage.model import Scope
-from copilot_usage.shaping import source_keys as src
-from copilot_usage.shaping.breakdowns import KEY_DIMENSIONS, Counters, RowKey, add_counters, read_rows
-from copilot_usage.shaping.common import base, sort_key
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.features import feature_group
-from copilot_usage.shaping.values import (
-    check_day,
-    count,
-    counts,
-    flag,
-    number,
-    obj,
-    ratio,
-    required_id,
-    required_text,
-    text,
-)
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     ACCEPTANCE_RATE,
     ACTIVE,
     ACTIVE_USERS,
@@ -120,6 +103,23 @@ from copilot_usage.store.indices import (
     USER_SUMMARY_DAILY,
     USERS_IN_REPORT,
     Doc,
+)
+from copilot_usage.shaping import source_keys as src
+from copilot_usage.shaping.breakdowns import KEY_DIMENSIONS, Counters, RowKey, add_counters, read_rows
+from copilot_usage.shaping.common import base, sort_key
+from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.features import feature_group
+from copilot_usage.shaping.values import (
+    check_day,
+    count,
+    counts,
+    flag,
+    number,
+    obj,
+    ratio,
+    required_id,
+    required_text,
+    text,
 )
 
 # --- membership ----------------------------------------------------------------------------------------

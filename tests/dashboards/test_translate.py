@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 from dashboards.build import target, to_json
 from dashboards.panels import top_rate
 from dashboards.translate import UnsupportedTarget, search_body

@@ -24,9 +24,9 @@ from werkzeug import Response
 from copilot_usage.model import Report, Scope, ScopeType, Snapshot
 from copilot_usage.planner import Task
 from copilot_usage.run import RunSummary
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping import source_keys as src
 from copilot_usage.simulator import SimulatorServer
-from copilot_usage.store import indices as ix
 from tests.fixtures.simulator import SIM_TODAY, api_get, report_rows
 from tests.reliability.harness import NOW, collect, harness_world, settings_for
 from tests.reliability.harness import snapshot as take_snapshot

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from copilot_usage.model import Scope, ScopeType
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping.adoption import score_window
 from copilot_usage.shaping.aggregate import shape_aggregate
 from copilot_usage.shaping.billing import BillingUsageShaper
@@ -16,7 +17,6 @@ from copilot_usage.shaping.repos import shape_repo
 from copilot_usage.shaping.seats import SeatsShaper
 from copilot_usage.shaping.teams import shape_team
 from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
-from copilot_usage.store import indices as ix
 
 DATA = Path(__file__).parent / "data"
 ORG = Scope(ScopeType.ORGANIZATION, "octo-org")
