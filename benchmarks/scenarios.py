@@ -268,7 +268,7 @@ def _shaped_docs(users: int, days: int) -> list[Doc]:
             day = newest - dt.timedelta(days=i)
             membership, _ = membership_from_user_teams(_rows(github, path, "user-teams-1-day", day), scope, day)
             shaper = UsersShaper(scope, day, membership)
-            docs.extend(shaper.add(r) for r in _rows(github, path, "users-1-day", day))
+            docs.extend(shaper.user(r) for r in _rows(github, path, "users-1-day", day))
             docs.extend(shaper.finish())
     return docs
 

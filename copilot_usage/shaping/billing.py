@@ -109,11 +109,13 @@ class BillingUsageShaper:
     day: dt.date
     _docs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def add(self, item: Any) -> None:
+    def add(self, item: Any) -> list[Doc]:
+        """Lines with the same key are merged, so every document comes from `finish`."""
         source = billing_line(self.scope, self.day, item)
         key = BILLING_USAGE.doc_id(source)
         previous = self._docs.get(key)
         self._docs[key] = source if previous is None else merge_lines(previous, source)
+        return []
 
     def finish(self) -> list[Doc]:
         return [Doc(BILLING_USAGE, source) for _, source in sorted(self._docs.items())]

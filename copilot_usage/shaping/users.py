@@ -569,7 +569,11 @@ class UsersShaper:
     def users_added(self) -> int:
         return self._summary.users
 
-    def add(self, record: dict[str, Any]) -> Doc:
+    def add(self, record: dict[str, Any]) -> list[Doc]:
+        """The shaper interface (shaping/base.py): the user's document."""
+        return [self.user(record)]
+
+    def user(self, record: dict[str, Any]) -> Doc:
         """The user's user_daily document; raises RecordError (and counts nothing) for a bad record."""
         user = _User(record, self.scope, self._day)
         if user.source[USER_ID] in self._seen:

@@ -41,20 +41,20 @@ def every_doc() -> list[ix.Doc]:
     teams = [{**row, "day": "2026-11-20"} for row in _lines("user_teams_1_day.ndjson")]
     membership, _ = membership_from_user_teams(teams, ORG, DAY)
     shaper = UsersShaper(ORG, DAY, membership)
-    user_docs = [shaper.add(record) for record in _lines("users_1_day.ndjson")]
+    user_docs = [shaper.user(record) for record in _lines("users_1_day.ndjson")]
     app_user = {**_lines("users_1_day.ndjson")[0], "user_id": 1003, "user_login": "carol", "used_copilot_app": True}
-    user_docs.append(shaper.add(app_user))
+    user_docs.append(shaper.user(app_user))
     docs += user_docs + shaper.finish()
 
     docs.append(shape_repo(ORG, DAY, {"repository": "octo-org/api", "repository_id": 5, "enterprise_id": "1",
                                       "organization_id": "2", "pull_requests": aggregate["pull_requests"]}))
     seats = json.loads((DATA / "seats_page.json").read_text())["seats"]
     org_seats = SeatsShaper(ORG, DAY)
-    docs += [org_seats.add(seat) for seat in seats]
+    docs += [org_seats.seat(seat) for seat in seats]
     docs.append(org_seats.summary(json.loads((DATA / "billing.json").read_text())))
     ent_seats = SeatsShaper(ENT, DAY)
-    docs += [ent_seats.add({**seat, "organization": {"login": "octo-org"}}) for seat in seats]
-    docs.append(ent_seats.add({**seats[0], "assignee": None}))
+    docs += [ent_seats.seat({**seat, "organization": {"login": "octo-org"}}) for seat in seats]
+    docs.append(ent_seats.seat({**seats[0], "assignee": None}))
     docs.append(ent_seats.summary(None))
     docs += [shape_team(ORG, DAY, team) for team in json.loads((DATA / "teams.json").read_text())]
     docs.append(score_window(ORG, 1001, "alice", DAY, [d.source for d in user_docs[:1]]))
