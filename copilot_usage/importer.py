@@ -1,50 +1,40 @@
 """Ingest report files exported from GitHub's UI or downloaded earlier (`copilot-usage import`).
 
-The report kind is inferred from the first record when not given. 28-day files are split into their days.
-Each imported (report, day) is logged like a collected one, so the collector does not fetch it again.
+The file kind is recognised from the first record when not given (registry.FILE_KINDS). Records are split
+into their days on local disk first (a 28-day file holds 28 of them; memory stays bounded by one record),
+then every day goes through the same day pipeline as a collected one and is logged like one, so the
+collector does not fetch it again. A user-teams file is imported with its users file (`--teams`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import itertools
+import json
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from copilot_usage import registry
 from copilot_usage.github.records import Malformed, iter_records
 from copilot_usage.model import Report, Scope
-from copilot_usage.schema.indices import Doc
-from copilot_usage.shaping.aggregate import shape_aggregate
+from copilot_usage.pipeline import DayLog, DayPipeline, DayRecords
+from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
 from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
-from copilot_usage.store.ingestion_log import IngestionLog, LogEntry
-from copilot_usage.store.writer import BulkWriter, make_searchable
+from copilot_usage.store.ingestion_log import IngestionLog
+from copilot_usage.store.writer import make_searchable
 
-KINDS = (
-    "organization-1-day",
-    "enterprise-1-day",
-    "organization-28-day",
-    "enterprise-28-day",
-    "users-1-day",
-    "users-28-day",
-    "user-teams-1-day",
-)
+KINDS = registry.KINDS
 
 
 def infer_kind(record: dict[str, Any]) -> str:
     """Recognise a report from one of its records."""
-    if "day_totals" in record:
-        return "enterprise-28-day" if "organization_id" not in record else "organization-28-day"
-    if "team_id" in record and "user_id" in record:
-        return "user-teams-1-day"
-    if "user_id" in record or "user_login" in record:
-        return "users-28-day" if "report_start_day" in record else "users-1-day"
-    if "daily_active_users" in record or "totals_by_ide" in record:
-        return "enterprise-1-day" if "organization_id" not in record else "organization-1-day"
-    raise ValueError("cannot tell which report this file is: pass --report")
+    return registry.recognise(record).name
 
 
 @dataclass
@@ -55,6 +45,7 @@ class ImportResult:
     malformed: int = 0
     documents: int = 0
     days: set[tuple[str, dt.date]] = field(default_factory=set)
+    adoption_documents: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -69,10 +60,10 @@ def _read(paths: Iterable[Path], result: ImportResult) -> Iterator[dict[str, Any
                 yield item
 
 
-def _day_of(record: dict[str, Any]) -> dt.date:
+def _day_of(record: Any) -> dt.date:
     try:
         return dt.date.fromisoformat(str(record["day"])[:10])
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, TypeError):
         raise RecordError("record has no valid 'day'") from None
 
 
@@ -91,101 +82,71 @@ def import_files(
     first = next(records, None)
     if first is None:
         return result
-    kind = kind or infer_kind(first)
-    if kind not in KINDS:
-        raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(KINDS)}")
-
-    def all_records() -> Iterator[dict[str, Any]]:
-        yield first
-        yield from records
-
+    file_kind = registry.file_kind(kind) if kind else registry.recognise(first)
+    if file_kind.report is Report.USER_TEAMS:
+        # Membership alone makes no documents: it only means something joined with that day's users.
+        raise ValueError("a user-teams file is imported with its users file: import USERS_FILE --teams TEAMS_FILE")
+    spec = registry.unit_of(file_kind.report)
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.read_bytes())
-    writer = BulkWriter(es, prefix)
-    docs: Iterator[Doc]
-    if kind.endswith("-28-day") and not kind.startswith("users"):
-        docs = _aggregates(scope, (day for rec in all_records() for day in rec.get("day_totals") or []), result)
-    elif kind in ("organization-1-day", "enterprise-1-day"):
-        docs = _aggregates(scope, all_records(), result)
-    elif kind == "user-teams-1-day":
-        # Membership alone makes no documents: it only means something joined with that day's users.
-        raise ValueError("a user-teams file is imported with its users file: import USERS_FILE --teams TEAMS_FILE")
-    else:
-        teams = group_by_day(_read(teams_paths or [], ImportResult()))
-        docs = _users(scope, all_records(), teams, result)
-    write = writer.write(docs)
-    result.documents = write.written
-    result.errors.extend(f"{e.index} {e.doc_id[:12]}: {e.reason}" for e in write.errors)
-    if not write.errors:
-        log = IngestionLog(es, prefix)
-        stamp = now or dt.datetime.now(dt.UTC)
-        previous = log.load(scope)
-        entries = []
-        for report_name, day in sorted(result.days):
-            before = previous.get((report_name, day))
-            entries.append(
-                LogEntry(
-                    scope_type=scope.type.value,
-                    scope=scope.slug,
-                    report=report_name,
-                    day=day,
-                    status="complete",
-                    record_count=result.records,
-                    rejected_count=result.rejected,
-                    document_count=result.documents,
-                    content_hash="import:" + digest.hexdigest(),
-                    attempts=(before.attempts if before else 0) + 1,
-                    error=None,
-                    fetched_at=stamp,
-                    first_fetched_at=before.first_fetched_at if before and before.first_fetched_at else stamp,
-                )
-            )
-        log.record_many(entries)
+    content_hash = "import:" + digest.hexdigest()
+    teams = group_by_day(_read(teams_paths or [], ImportResult()))
+    stamp = now or dt.datetime.now(dt.UTC)
+    log = IngestionLog(es, prefix)
+    pipeline = DayPipeline(es, prefix, log=DayLog(log, {scope: log.load(scope)}, lambda: stamp))
+    written: list[dt.date] = []
+    with tempfile.TemporaryDirectory(prefix="copilot-usage-import-") as workdir:
+        days = _split_by_day(itertools.chain([first], records), file_kind, Path(workdir), result)
+        for day, path in sorted(days.items()):
+            source = DayRecords(records=_spilled(path), joined=teams.get(day, ()), content_hash=content_hash,
+                                joined_hash=content_hash if day in teams else None)
+            # Nothing is removed: an imported file may hold only part of a day that a collection stored whole.
+            outcome = pipeline.run(spec, scope, day, source, replace=False)
+            result.records += outcome.records
+            result.rejected += outcome.rejected
+            result.documents += sum(outcome.documents.values())
+            if outcome.error:
+                result.errors.append(f"{spec.unit.value} {day}: {outcome.error}")
+                continue
+            written.append(day)
+            result.days.add((spec.unit.value, day))
+            if day in teams:
+                result.days.update((report.value, day) for report in spec.joined)
+    if spec.feeds_adoption and written:
+        result.adoption_documents = pipeline.refresh_adoption({scope: written}, ADOPTION_WINDOW_DAYS)
     make_searchable(es, prefix)
     return result
 
 
-def _aggregates(scope: Scope, records: Iterable[dict[str, Any]], result: ImportResult) -> Iterator[Doc]:
-    for record in records:
-        result.records += 1
-        try:
-            day = _day_of(record)
-            docs = shape_aggregate(scope, day, record)
-        except RecordError:
-            result.rejected += 1
-            continue
-        result.days.add((Report.AGGREGATE.value, day))
-        yield from docs
+def _split_by_day(
+    records: Iterable[Any], kind: registry.FileKind, workdir: Path, result: ImportResult
+) -> dict[dt.date, Path]:
+    """Write each record (a 28-day aggregate record: each of its days) to its day's file; count the
+    records without a usable day as read and set aside."""
+    files: dict[dt.date, Path] = {}
+    with contextlib.ExitStack() as stack:
+        handles: dict[dt.date, IO[str]] = {}
+        for record in records:
+            for item in kind.split(record):
+                try:
+                    day = _day_of(item)
+                except RecordError:
+                    result.records += 1
+                    result.rejected += 1
+                    continue
+                handle = handles.get(day)
+                if handle is None:
+                    files[day] = workdir / f"{day.isoformat()}.ndjson"
+                    handle = handles[day] = stack.enter_context(files[day].open("w", encoding="utf-8"))
+                handle.write(json.dumps(item) + "\n")
+    return files
 
 
-def _users(
-    scope: Scope,
-    records: Iterable[dict[str, Any]],
-    teams: dict[dt.date, list[dict[str, Any]]],
-    result: ImportResult,
-) -> Iterator[Doc]:
-    """Users rows by day; one shaper per day so team and summary totals stay per day (28-day files span many)."""
-    shapers: dict[dt.date, UsersShaper] = {}
-    for record in records:
-        result.records += 1
-        try:
-            day = _day_of(record)
-            shaper = shapers.get(day)
-            if shaper is None:
-                membership, rejected = membership_from_user_teams(teams.get(day, ()), scope, day)
-                result.rejected += len(rejected)
-                shaper = shapers[day] = UsersShaper(scope, day, membership)
-            doc = shaper.add(record)
-        except RecordError:
-            result.rejected += 1
-            continue
-        result.days.add((Report.USERS.value, day))
-        if day in teams:
-            result.days.add((Report.USER_TEAMS.value, day))
-        yield doc
-    for shaper in shapers.values():
-        yield from shaper.finish()
+def _spilled(path: Path) -> Iterator[Any]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
 
 
 def group_by_day(records: Iterable[dict[str, Any]]) -> dict[dt.date, list[dict[str, Any]]]:
