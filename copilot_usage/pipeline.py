@@ -127,7 +127,7 @@ class DayPipeline:
         shaper = spec.shaper(scope, day, joined)
         result.set_aside(joined.set_aside)
         written: dict[str, set[str]] = {}
-        docs = _tracked(_shaped(shaper, source.records, result), written)
+        docs = _tracked(_shaped(shaper, source.records, result), written, spec)
         write = BulkWriter(self.es, self.prefix, max_docs=self.max_docs, **self._writer_options).write(docs)
         result.set_aside(source.unreadable())
         if result.rejected:
@@ -184,7 +184,9 @@ def _shaped(shaper: Any, records: Iterable[Any], result: DayResult) -> Iterator[
     yield from finished
 
 
-def _tracked(docs: Iterable[Doc], written: dict[str, set[str]]) -> Iterator[Doc]:
+def _tracked(docs: Iterable[Doc], written: dict[str, set[str]], spec: ReportSpec) -> Iterator[Doc]:
     for doc in docs:
+        if doc.index.key not in spec.index_keys:  # the registry must say where a report writes (cleanup relies on it)
+            raise ValueError(f"the {spec.unit.value} shaper made a {doc.index.key} document, not in its spec")
         written.setdefault(doc.index.key, set()).add(doc.id)
         yield doc

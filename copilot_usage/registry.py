@@ -12,6 +12,7 @@ definition in schema/indices.py.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -80,6 +81,10 @@ class ReportSpec:
     empty_is_complete: bool = False  # an empty listing is a fact (no seats), not a report without data
     not_accessible_is_empty: bool = False  # a 403 is recorded once as `empty` (planner: NOT_ACCESSIBLE)
     feeds_adoption: bool = False  # days written change the adoption scores of their windows
+
+    @functools.cached_property
+    def index_keys(self) -> frozenset[str]:
+        return frozenset(index.key for index in self.indices)
 
     @property
     def daily(self) -> bool:
@@ -174,7 +179,8 @@ SPECS: tuple[ReportSpec, ...] = (
     ReportSpec(Report.REPOS, (Report.REPOS,), _repos, (ix.REPO_DAILY,)),
     ReportSpec(Snapshot.SEATS, (Snapshot.SEATS,), _seats, (ix.SEATS, ix.SEAT_SUMMARY), fetch=_fetch_seats,
                empty_is_complete=True),
-    ReportSpec(Snapshot.TEAMS, (Snapshot.TEAMS,), _teams, (ix.TEAMS,), fetch=_fetch_teams, empty_is_complete=True),
+    ReportSpec(Snapshot.TEAMS, (Snapshot.TEAMS,), _teams, (ix.TEAMS_SNAPSHOT,), fetch=_fetch_teams,
+               empty_is_complete=True),
     # The org's billing usage report for the previous full UTC day: today's is still accruing.
     ReportSpec(Snapshot.BILLING_USAGE, (Snapshot.BILLING_USAGE,), _billing_usage, (ix.BILLING_USAGE,),
                scope_types=ORGANIZATIONS, fetch=_fetch_billing_usage, day_lag=1, not_accessible_is_empty=True),
