@@ -26,10 +26,10 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from copilot_usage.model import ScopeType
+from copilot_usage.schema.indices import INGESTION_LOG, all_indices
 from copilot_usage.simulator import SimConfig, SimulatorServer, World
 from copilot_usage.simulator.faults import Faults
 from copilot_usage.store.client import make_client
-from copilot_usage.store.indices import INGESTION_LOG, all_indices
 
 TOKEN = "benchmark-token-for-the-local-simulator"  # noqa: S105 - the simulator accepts any token
 PREFIX = "bench_"

@@ -17,8 +17,7 @@ import harness
 import requests
 
 from copilot_usage.model import Scope, ScopeType
-from copilot_usage.simulator import SimConfig, SimulatorServer, World
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     INGESTION_LOG,
     SEAT_SUMMARY,
     SEATS,
@@ -28,6 +27,7 @@ from copilot_usage.store.indices import (
     TEAMS_SNAPSHOT,
     Doc,
 )
+from copilot_usage.simulator import SimConfig, SimulatorServer, World
 
 Result = dict[str, Any]
 SIM_HEADERS = {"Authorization": f"Bearer {harness.TOKEN}", "X-GitHub-Api-Version": "2026-03-10"}
@@ -304,7 +304,7 @@ def _shaped_docs(users: int, days: int) -> list[Doc]:
             day = newest - dt.timedelta(days=i)
             membership, _ = membership_from_user_teams(_rows(github, path, "user-teams-1-day", day), scope, day)
             shaper = UsersShaper(scope, day, membership)
-            docs.extend(shaper.add(r) for r in _rows(github, path, "users-1-day", day))
+            docs.extend(shaper.user(r) for r in _rows(github, path, "users-1-day", day))
             docs.extend(shaper.finish())
     return docs
 
@@ -433,7 +433,7 @@ class _SimClock:
 
 def done_days(es: Any, prefix: str) -> dict[tuple[str, str], dict[str, int]]:
     """Ingestion-log entries per (scope, report) and status, read back from the engine."""
-    from copilot_usage.store.indices import REPORT, SCOPE, STATUS
+    from copilot_usage.schema.indices import REPORT, SCOPE, STATUS
 
     es.indices.refresh(index=INGESTION_LOG.name(prefix))
     body = es.search(index=INGESTION_LOG.name(prefix), size=0, aggs={"by": {"multi_terms": {

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 from urllib.parse import urlsplit
 
-from copilot_usage.model import Scope, ScopeType
-from copilot_usage.settings import SLUG_RE, Settings
+from copilot_usage.model import SLUG_RE, Scope, ScopeType
+from copilot_usage.settings import Settings
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential

@@ -92,31 +92,16 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _backfill(args: argparse.Namespace) -> int:
-    from copilot_usage.planner import DAILY_UNITS, Task
+    from copilot_usage.run import Backfill
     from copilot_usage.tracked_run import tracked_run
 
     settings = _settings_or_none()
     if settings is None:
         return 2
-    start, end = args.start, args.end
-    if end < start:
+    if args.end < args.start:
         print("--to must not be before --from", file=sys.stderr)
         return 2
-
-    def tasks(collector: Any, now: dt.datetime) -> list[Task]:
-        out = []
-        for scope in settings.scopes:
-            done = collector.previous.get(scope, {})
-            day = end
-            while day >= start:
-                for unit in DAILY_UNITS:
-                    entry = done.get((unit.value, day))
-                    if args.force or entry is None or entry.status not in ("complete", "empty"):
-                        out.append(Task(scope, unit, day, "backfill"))
-                day -= dt.timedelta(days=1)
-        return out
-
-    summary = tracked_run(settings, "backfill", tasks=tasks)
+    summary = tracked_run(settings, "backfill", backfill=Backfill(args.start, args.end, args.force))
     _print_summary(summary)
     return 0 if summary.ok else 1
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from copilot_usage.model import Scope
 from copilot_usage.periods import PERIODS, period_over_period
+from copilot_usage.schema import indices as ix
 from copilot_usage.settings import Settings
 from copilot_usage.spend import scope_spend
-from copilot_usage.store import indices as ix
 from copilot_usage.store.errors import StoreError, translated
 from copilot_usage.store.writer import BulkWriter, make_searchable
 

@@ -17,38 +17,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from copilot_usage import registry
 from copilot_usage.github.records import Malformed, iter_records
-from copilot_usage.model import Scope, ScopeType
-from copilot_usage.store.indices import ENTERPRISE_ID, ORGANIZATION_ID
+from copilot_usage.model import Report, Scope, ScopeType
+from copilot_usage.schema.indices import ENTERPRISE_ID, ORGANIZATION_ID
 
-KINDS = (
-    "organization-1-day",
-    "enterprise-1-day",
-    "organization-28-day",
-    "enterprise-28-day",
-    "users-1-day",
-    "users-28-day",
-    "user-teams-1-day",
-)
-AGGREGATE_KINDS = frozenset({"organization-1-day", "enterprise-1-day", "organization-28-day", "enterprise-28-day"})
-USER_KINDS = frozenset({"users-1-day", "users-28-day"})
-TEAMS_KIND = "user-teams-1-day"
+# The file kinds are the registry's (registry.FILE_KINDS): recognition order, GitHub's names, their reports.
+KINDS = registry.KINDS
+AGGREGATE_KINDS = frozenset(k.name for k in registry.FILE_KINDS if k.report is Report.AGGREGATE)
+USER_KINDS = frozenset(k.name for k in registry.FILE_KINDS if k.report is Report.USERS)
+TEAMS_KIND = next(k.name for k in registry.FILE_KINDS if k.report is Report.USER_TEAMS)
 DAY_TOTALS = "day_totals"
 ID_KEY = {ScopeType.ORGANIZATION: ORGANIZATION_ID, ScopeType.ENTERPRISE: ENTERPRISE_ID}
 MAX_IDS_SHOWN = 10
 
 
 def infer_kind(record: dict[str, Any]) -> str:
-    """Recognise a report from one of its records."""
-    if DAY_TOTALS in record:
-        return "enterprise-28-day" if ORGANIZATION_ID not in record else "organization-28-day"
-    if "team_id" in record and "user_id" in record:
-        return TEAMS_KIND
-    if "user_id" in record or "user_login" in record:
-        return "users-28-day" if "report_start_day" in record else "users-1-day"
-    if "daily_active_users" in record or "totals_by_ide" in record:
-        return "enterprise-1-day" if ORGANIZATION_ID not in record else "organization-1-day"
-    raise ValueError("cannot tell which report this file is: pass --report")
+    """Recognise a report from one of its records (registry.recognise; ValueError when no kind fits)."""
+    return registry.recognise(record).name
 
 
 @dataclass(frozen=True)

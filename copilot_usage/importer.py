@@ -1,28 +1,32 @@
 """Ingest report files exported from GitHub's UI or downloaded earlier (`copilot-usage import`).
 
-Files are taken the way people export them (import_plan.py): each file's kind is inferred from its own
-first record; a users file and a user-teams file of the same day given in one call are joined (the old
-`--teams` still works); 28-day files are split into their days; a file holding several organizations or
-enterprises is split by id into the scopes the ids map to, or refused. Each imported (scope, report, day)
-is logged like a collected one, so the collector does not fetch it again. Records that cannot be used are
-counted per reason, with one example each.
+Files are taken the way people export them (import_plan.py): each file's kind is recognised from its own
+first record (registry.FILE_KINDS) unless given; a users file and a user-teams file of the same day given in
+one call are joined (the old `--teams` still works); 28-day files are split into their days; a file holding
+several organizations or enterprises is split by id into the scopes the ids map to, or refused. Records are
+split into their (scope, report, day) on local disk first (memory stays bounded by one record), then every
+day goes through the same day pipeline as a collected one (privacy protection included) and is logged like
+one, so the collector does not fetch it again. Records that cannot be used are counted per reason, with one
+example each.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import json
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from copilot_usage import registry
 from copilot_usage.import_plan import (
-    AGGREGATE_KINDS,
     KINDS,
     TEAMS_KIND,
-    USER_KINDS,
     Item,
     Rejections,
     Target,
@@ -33,15 +37,13 @@ from copilot_usage.import_plan import (
     items,
     route,
 )
-from copilot_usage.model import Report, Scope
-from copilot_usage.privacy import PrivacySettings, protect
+from copilot_usage.model import Scope
+from copilot_usage.pipeline import DayLog, DayPipeline, DayRecords
+from copilot_usage.privacy import PrivacySettings
 from copilot_usage.progress import Tracker
-from copilot_usage.shaping.aggregate import shape_aggregate
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
-from copilot_usage.store.indices import Doc
-from copilot_usage.store.ingestion_log import IngestionLog, LogEntry
-from copilot_usage.store.writer import BulkWriter, make_searchable
+from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
+from copilot_usage.store.ingestion_log import IngestionLog
+from copilot_usage.store.writer import make_searchable
 
 __all__ = ["KINDS", "ImportResult", "import_files", "infer_kind"]
 
@@ -56,11 +58,15 @@ class ImportResult:
     days: set[tuple[str, dt.date]] = field(default_factory=set)  # (report, day) over every scope
     scope_days: dict[Scope, set[tuple[str, dt.date]]] = field(default_factory=dict)
     rejections: Rejections = field(default_factory=Rejections)
+    adoption_documents: int = 0
     errors: list[str] = field(default_factory=list)
 
-    def logged(self, scope: Scope, report: Report, day: dt.date) -> None:
+    def logged(self, scope: Scope, report: registry.Unit, day: dt.date) -> None:
         self.days.add((report.value, day))
         self.scope_days.setdefault(scope, set()).add((report.value, day))
+
+
+DayKey = tuple[Scope, registry.Unit, dt.date]
 
 
 def import_files(
@@ -98,17 +104,50 @@ def import_files(
         if target is not None and day is not None:
             membership_rows[(target.scope, day)].append(item.record)
 
-    writer = BulkWriter(es, prefix)
-    if progress is not None:
-        progress.set_planned(len(data_files))
-    docs = _docs(_file_by_file(data_files, kinds, result, progress), targets, membership_rows, result)
-    write = writer.write(protect(docs, privacy or PrivacySettings()))
+    content_hash = "import:" + _digest(all_paths)
+    stamp = now or dt.datetime.now(dt.UTC)
+    log = IngestionLog(es, prefix)
+    previous = {target.scope: log.load(target.scope) for target in targets}
+    pipeline = DayPipeline(es, prefix, log=DayLog(log, previous, lambda: stamp),
+                           privacy=privacy or PrivacySettings())
+    adoption_days: dict[Scope, list[dt.date]] = {}
+    with tempfile.TemporaryDirectory(prefix="copilot-usage-import-") as workdir:
+        if progress is not None:
+            progress.set_planned(len(data_files))
+        days = _split_by_day(_file_by_file(data_files, kinds, result, progress), targets, Path(workdir), result)
+        for (scope_, unit, day), path in sorted(days.items(), key=lambda kv: (str(kv[0][0]), kv[0][1].value,
+                                                                                kv[0][2])):
+            spec = registry.spec_for(unit)
+            joined = membership_rows.get((scope_, day)) if spec.joined else None
+            where: list[str] = [""]
+            source = DayRecords(
+                records=_spilled(path, where),
+                joined=joined or (),
+                content_hash=content_hash,
+                joined_hash=content_hash if joined is not None else None,
+                example=lambda record, where=where: _example(where[0], record),
+            )
+            # Nothing is removed: an imported file may hold only part of a day that a collection stored whole.
+            outcome = pipeline.run(spec, scope_, day, source, replace=False)
+            result.records += outcome.records
+            result.documents += sum(outcome.documents.values())
+            for reason, n in outcome.reasons.items():
+                example = outcome.examples.get(reason, f"{spec.unit.value} {scope_} {day}")
+                for _ in range(n):
+                    result.rejections.add(reason, example)
+            if outcome.error:
+                result.errors.append(f"{scope_} {spec.unit.value} {day}: {outcome.error}")
+                continue
+            result.logged(scope_, spec.unit, day)
+            if joined is not None:
+                for report in spec.joined:
+                    result.logged(scope_, report, day)
+            if spec.feeds_adoption:
+                adoption_days.setdefault(scope_, []).append(day)
     result.malformed = result.rejections.malformed
     result.rejected = result.rejections.total - result.malformed
-    result.documents = write.written
-    result.errors.extend(f"{e.index} {e.doc_id[:12]}: {e.reason}" for e in write.errors)
-    if not write.errors:
-        _log(es, prefix, result, _digest(all_paths), now or dt.datetime.now(dt.UTC))
+    if adoption_days:
+        result.adoption_documents = pipeline.refresh_adoption(adoption_days, ADOPTION_WINDOW_DAYS)
     make_searchable(es, prefix)
     return result
 
@@ -117,11 +156,13 @@ def _file_by_file(paths: list[Path], kinds: dict[Path, str], result: ImportResul
                   progress: Tracker | None) -> Iterator[Item]:
     """The records of `paths`, one file after another, with a progress step as each file is read through."""
     for path in paths:
-        before = result.records
-        yield from items([path], kinds, result.rejections)
+        read = 0
+        for item in items([path], kinds, result.rejections):
+            read += 1
+            yield item
         if progress is not None:
-            # Documents are written in bulk batches across files; records read stand in for them here.
-            progress.step(documents=result.records - before)
+            # Files are split into days before any is written; records read stand in for documents here.
+            progress.step(documents=read)
 
 
 def _place(item: Item, targets: list[Target], result: ImportResult) -> tuple[Target | None, dt.date | None]:
@@ -136,48 +177,42 @@ def _place(item: Item, targets: list[Target], result: ImportResult) -> tuple[Tar
     return target, day
 
 
-def _docs(
-    records: Iterator[Item],
-    targets: list[Target],
-    membership_rows: dict[tuple[Scope, dt.date], list[dict[str, Any]]],
-    result: ImportResult,
-) -> Iterator[Doc]:
-    shapers: dict[tuple[Scope, dt.date], UsersShaper] = {}
-    for item in records:
-        result.records += 1
-        target, day = _place(item, targets, result)
-        if target is None or day is None:
-            continue
-        scope = target.scope
-        try:
-            if item.kind in AGGREGATE_KINDS:
-                docs = shape_aggregate(scope, day, item.record)
-                result.logged(scope, Report.AGGREGATE, day)
-                yield from docs
-                continue
-            if item.kind not in USER_KINDS:
-                continue
-            shaper = shapers.get((scope, day))
-            if shaper is None:
-                membership, rejected = membership_from_user_teams(membership_rows.get((scope, day), ()), scope, day)
-                for reason in rejected:
-                    result.rejections.add(reason, f"user-teams {scope} {day}")
-                shaper = shapers[(scope, day)] = UsersShaper(scope, day, membership)
-            doc = shaper.add(item.record)
-        except RecordError as exc:
-            result.rejections.add(exc.reason, _example(item))
-            continue
-        result.logged(scope, Report.USERS, day)
-        if (scope, day) in membership_rows:
-            result.logged(scope, Report.USER_TEAMS, day)
-        yield doc
-    for shaper in shapers.values():
-        yield from shaper.finish()
+def _unit(item: Item) -> registry.Unit:
+    return registry.unit_of(registry.file_kind(item.kind).report).unit
 
 
-def _example(item: Item) -> str:
-    user = item.record.get("user_id") if isinstance(item.record, dict) else None
-    return f"{item.where}" + (f" user_id {user}" if isinstance(user, int) else "")
+def _split_by_day(records: Iterator[Item], targets: list[Target], workdir: Path,
+                  result: ImportResult) -> dict[DayKey, Path]:
+    """Write each record to its (scope, unit, day) file; records that go to no scope or have no usable day
+    are counted as read and set aside."""
+    files: dict[DayKey, Path] = {}
+    with contextlib.ExitStack() as stack:
+        handles: dict[DayKey, IO[str]] = {}
+        for item in records:
+            target, day = _place(item, targets, result)
+            if target is None or day is None:
+                result.records += 1
+                continue
+            key = (target.scope, _unit(item), day)
+            handle = handles.get(key)
+            if handle is None:
+                files[key] = workdir / f"{len(files)}.ndjson"
+                handle = handles[key] = stack.enter_context(files[key].open("w", encoding="utf-8"))
+            handle.write(json.dumps([item.where, item.record]) + "\n")
+    return files
+
+
+def _spilled(path: Path, where: list[str]) -> Iterator[Any]:
+    """The day's records; `where[0]` names the current record's file while the pipeline shapes it."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            where[0], record = json.loads(line)
+            yield record
+
+
+def _example(where: str, record: Any) -> str:
+    user = record.get("user_id") if isinstance(record, dict) else None
+    return f"{where}" + (f" user_id {user}" if isinstance(user, int) else "")
 
 
 def _digest(paths: list[Path]) -> str:
@@ -187,30 +222,3 @@ def _digest(paths: list[Path]) -> str:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     return digest.hexdigest()
-
-
-def _log(es: Any, prefix: str, result: ImportResult, digest: str, stamp: dt.datetime) -> None:
-    log = IngestionLog(es, prefix)
-    for scope, days in result.scope_days.items():
-        previous = log.load(scope)
-        entries = []
-        for report_name, day in sorted(days):
-            before = previous.get((report_name, day))
-            entries.append(
-                LogEntry(
-                    scope_type=scope.type.value,
-                    scope=scope.slug,
-                    report=report_name,
-                    day=day,
-                    status="complete",
-                    record_count=result.records,
-                    rejected_count=result.rejected,
-                    document_count=result.documents,
-                    content_hash="import:" + digest,
-                    attempts=(before.attempts if before else 0) + 1,
-                    error=None,
-                    fetched_at=stamp,
-                    first_fetched_at=before.first_fetched_at if before and before.first_fetched_at else stamp,
-                )
-            )
-        log.record_many(entries)

@@ -1,10 +1,15 @@
-"""Small value types shared by every layer: scopes and the daily reports GitHub serves for them."""
+"""Small value types shared by every layer: scopes, reports, snapshots and the status of a day."""
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
+
+# GitHub logins and enterprise slugs are letters, digits and hyphens; we also accept underscores
+# (GHE.com data-residency enterprise slugs) but nothing that could change a URL path or an index name.
+SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
 
 class ScopeType(enum.StrEnum):
@@ -34,26 +39,21 @@ class Scope:
                  "enterprise": ScopeType.ENTERPRISE, "ent": ScopeType.ENTERPRISE}
         if not sep or kind.lower() not in kinds or not slug:
             raise ValueError(f"scope must look like org:NAME or enterprise:NAME, got {text!r}")
-        from copilot_usage.settings import SLUG_RE  # late import: settings imports this module
-
         if not SLUG_RE.match(slug):
             raise ValueError(f"invalid slug in scope {text!r}")
         return cls(kinds[kind.lower()], slug.lower())
 
 
 class Report(enum.StrEnum):
-    """The daily reports the collector keeps, by logical name (the same for both scope types)."""
+    """The daily reports the collector keeps, by logical name (the same for both scope types).
+
+    GitHub's names, endpoints and everything else about each report are in registry.py.
+    """
 
     AGGREGATE = "aggregate"
     USERS = "users"
     USER_TEAMS = "user-teams"
     REPOS = "repos"
-
-    def endpoint(self, scope_type: ScopeType) -> str:
-        """GitHub's report name in `.../copilot/metrics/reports/{name}`."""
-        if self is Report.AGGREGATE:
-            return "organization-1-day" if scope_type is ScopeType.ORGANIZATION else "enterprise-1-day"
-        return f"{self.value}-1-day"
 
 
 class Snapshot(enum.StrEnum):
@@ -63,3 +63,17 @@ class Snapshot(enum.StrEnum):
     TEAMS = "teams"
     # The org's billing usage report for the previous full UTC day (organizations only; see planner.py).
     BILLING_USAGE = "billing_usage"
+
+
+class Status(enum.StrEnum):
+    """What happened to one (scope, report, day); the ingestion log stores the first four."""
+
+    COMPLETE = "complete"  # every document acknowledged
+    EMPTY = "empty"  # GitHub answered with no records (or, for billing usage, the report is not accessible)
+    NOT_READY = "not_ready"  # 204: GitHub has not produced it yet
+    FAILED = "failed"  # fetching, shaping or storing failed: fetched again on the next run
+    UNCHANGED = "unchanged"  # a run's outcome only: same content as the logged one, logged as complete
+
+
+# A day in one of these states needs no fetch (besides the late-window refresh).
+DONE: frozenset[Status] = frozenset({Status.COMPLETE, Status.EMPTY})

@@ -29,7 +29,7 @@ from elasticsearch import NotFoundError
 
 from copilot_usage.envparts import quote
 from copilot_usage.model import Scope
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 from copilot_usage.store.errors import translated
 
 WEEK, DAYS_28, MONTH = "week", "28d", "month"

@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from copilot_usage.model import Report, Scope, ScopeType, Snapshot
+from copilot_usage.model import DONE, Report, Scope, ScopeType, Snapshot, Status
+from copilot_usage.registry import DAILY_UNITS, SNAPSHOTS, UNIT_REPORTS, Unit, spec_for
 
 # First days GitHub serves usage-metrics reports for (github-copilot-api.md §3.5).
 FIRST_ENTERPRISE_DAY = dt.date(2025, 10, 10)
@@ -48,16 +51,6 @@ FRESH_MAX_WAIT_HOURS = 6.0
 STALE_MAX_WAIT_HOURS = 7 * 24.0
 # This many "no report" days just before a scope's earliest day with data prove that its data starts there.
 EDGE_DAYS = 7
-
-# The units of work: user-teams is fetched with users because team documents join the two.
-DAILY_UNITS: tuple[Report, ...] = (Report.AGGREGATE, Report.USERS, Report.REPOS)
-UNIT_REPORTS: Mapping[Report, tuple[Report, ...]] = {
-    Report.AGGREGATE: (Report.AGGREGATE,),
-    Report.USERS: (Report.USERS, Report.USER_TEAMS),
-    Report.REPOS: (Report.REPOS,),
-}
-
-DONE = frozenset({"complete", "empty"})
 
 # A 403 on the billing usage report is recorded with this error (status "empty": nothing to fetch again) and
 # the planner skips the report while such an entry is younger than BILLING_RETRY_DAYS: permissions and the
@@ -106,7 +99,7 @@ class PlanOptions:
     run_interval_hours: float = 1.0
     stale_retry_hours: float = 24.0
     units: tuple[Report, ...] = DAILY_UNITS
-    snapshots: tuple[Snapshot, ...] = (Snapshot.SEATS, Snapshot.TEAMS, Snapshot.BILLING_USAGE)
+    snapshots: tuple[Snapshot, ...] = SNAPSHOTS
 
 
 def availability_floor(scope: Scope, today: dt.date, backfill_start: dt.date | None) -> dt.date:
@@ -134,7 +127,7 @@ def _age_hours(state: LogState, now: dt.datetime) -> float:
     return (now - state.fetched_at).total_seconds() / 3600
 
 
-def _unit_state(log: Mapping[tuple[str, dt.date], LogState], unit: Report, day: dt.date) -> list[LogState | None]:
+def _unit_state(log: Mapping[tuple[str, dt.date], LogState], unit: Unit, day: dt.date) -> list[LogState | None]:
     return [log.get((report.value, day)) for report in UNIT_REPORTS[unit]]
 
 
@@ -168,7 +161,7 @@ def data_start(log: Mapping[tuple[str, dt.date], LogState], unit: Report) -> dt.
     first = min(done)
     for back in range(1, EDGE_DAYS + 1):
         state = log.get((report, first - dt.timedelta(days=back)))
-        if state is None or state.status != "not_ready":
+        if state is None or state.status != Status.NOT_READY:
             return None
     return first
 
@@ -195,10 +188,10 @@ def plan_scope(
                 needed.append(Task(scope, unit, day, "missing"))
                 continue
             present = [s for s in states if s is not None]
-            if any(s.status == "failed" for s in present):
+            if any(s.status == Status.FAILED for s in present):
                 needed.append(Task(scope, unit, day, "failed"))
                 continue
-            if any(s.status == "not_ready" for s in present):
+            if any(s.status == Status.NOT_READY for s in present):
                 age = min(_age_hours(s, options.now) for s in present)
                 attempts = max(s.attempts for s in present)
                 if age >= no_report_wait_hours(attempts, day < fresh_start, options):
@@ -238,12 +231,13 @@ def snapshot_tasks(scope: Scope, log: Mapping[tuple[str, dt.date], LogState], op
     """Today's snapshots not yet done; the billing usage report is for yesterday (see below)."""
     tasks = []
     for snapshot in options.snapshots:
-        day = options.today
-        if snapshot is Snapshot.BILLING_USAGE:
-            if scope.type is not ScopeType.ORGANIZATION or billing_usage_blocked(log, options.now):
-                continue  # enterprises have no such endpoint; a recent 403 will not have changed
-            # Today's usage is still accruing; yesterday is the newest day whose lines are final.
-            day = options.today - dt.timedelta(days=1)
+        spec = spec_for(snapshot)
+        if scope.type not in spec.scope_types:
+            continue  # enterprises have no billing usage endpoint
+        if spec.not_accessible_is_empty and billing_usage_blocked(log, options.now):
+            continue  # a recent 403 will not have changed
+        # The billing usage of today is still accruing; yesterday is the newest day whose lines are final.
+        day = options.today - dt.timedelta(days=spec.day_lag)
         state = log.get((snapshot.value, day))
         if state is None or state.status not in DONE:
             tasks.append(Task(scope, snapshot, day, "snapshot"))
@@ -256,7 +250,7 @@ def _order(tasks: list[Task], floor: dt.date) -> list[Task]:
     unit_rank = {unit: i for i, unit in enumerate(DAILY_UNITS)}
 
     def key(task: Task) -> tuple[int, int, int]:
-        rank = unit_rank.get(task.unit, 0)  # type: ignore[arg-type]
+        rank = unit_rank.get(task.unit, 0) if isinstance(task.unit, Report) else 0
         if task.day < expiring_before:
             return (0, task.day.toordinal(), rank)
         return (1, -task.day.toordinal(), rank)
@@ -278,3 +272,77 @@ def plan(
             if i < len(tasks):
                 out.append(tasks[i])
     return out
+
+
+def backfill(
+    scopes: Iterable[Scope],
+    logs: Mapping[Scope, Mapping[tuple[str, dt.date], LogState]],
+    start: dt.date,
+    end: dt.date,
+    *,
+    force: bool = False,
+) -> list[Task]:
+    """`backfill --from --to`: every daily unit of every day in [start, end], newest first, skipping days the
+    log marks done unless `force`."""
+    if end < start:
+        raise ValueError(f"the backfill range ends ({end}) before it starts ({start})")
+    tasks = []
+    for scope in scopes:
+        log = logs.get(scope, {})
+        day = end
+        while day >= start:
+            for unit in DAILY_UNITS:
+                entry = log.get((unit.value, day))
+                if force or entry is None or entry.status not in DONE:
+                    tasks.append(Task(scope, unit, day, "backfill"))
+            day -= dt.timedelta(days=1)
+    return tasks
+
+
+class RunProgress:
+    """What a run learns while it executes its plan, so it stops asking what cannot succeed.
+
+    - A (scope, unit) answered 403/404 is blocked: every other day of it would fail the same way.
+    - A scope's data start, during a first backfill (newest first): once EDGE_DAYS days below the earliest
+      day with data have answered 204, older days of that unit are skipped (left unrecorded: the planner
+      learns the same from the log next run, see `data_start`).
+    Pure state, no I/O; thread-safe because tasks run on several threads.
+    """
+
+    def __init__(self, logs: Mapping[Scope, Mapping[tuple[str, dt.date], LogState]]):
+        self._lock = threading.Lock()
+        self._blocked: set[tuple[Scope, Unit]] = set()
+        self._earliest: dict[tuple[Scope, Unit], dt.date] = {}
+        self._misses_below: Counter[tuple[Scope, Unit]] = Counter()
+        self.data_starts: dict[tuple[Scope, Unit], dt.date] = {}
+        for scope, log in logs.items():
+            for unit, reports in UNIT_REPORTS.items():
+                done = [d for (r, d), e in log.items() if r == reports[0].value and e.status in DONE]
+                if done:
+                    self._earliest[(scope, unit)] = min(done)
+
+    def skip(self, task: Task) -> bool:
+        key = (task.scope, task.unit)
+        with self._lock:
+            if key in self._blocked:
+                return True
+            start = self.data_starts.get(key)
+        return start is not None and task.day < start - dt.timedelta(days=1)
+
+    def block(self, task: Task) -> None:
+        with self._lock:
+            self._blocked.add((task.scope, task.unit))
+
+    def observe(self, task: Task, status: Status) -> None:
+        if not isinstance(task.unit, Report):
+            return
+        key = (task.scope, task.unit)
+        with self._lock:
+            earliest = self._earliest.get(key)
+            if status in DONE or status is Status.UNCHANGED:
+                if earliest is None or task.day < earliest:
+                    self._earliest[key] = task.day
+            elif status is Status.NOT_READY and earliest is not None and task.day < earliest:
+                self._misses_below[key] += 1
+                if self._misses_below[key] >= EDGE_DAYS:
+                    self.data_starts[key] = earliest

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from copilot_usage.envparts import EnvPart
+from copilot_usage.schema import indices as ix
 from copilot_usage.settings import Secret
-from copilot_usage.store import indices as ix
 
 MODE_IDENTIFIED = "identified"
 MODE_PSEUDONYMOUS = "pseudonymous"

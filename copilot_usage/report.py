@@ -21,8 +21,8 @@ from elasticsearch import Elasticsearch, NotFoundError
 
 from copilot_usage import report_extras
 from copilot_usage.model import Scope
+from copilot_usage.schema import indices as ix
 from copilot_usage.settings import ConfigError, Settings
-from copilot_usage.store import indices as ix
 from copilot_usage.store.errors import StoreError, translated
 from copilot_usage.store.ingestion_log import freshness
 

@@ -14,7 +14,7 @@ from elasticsearch import Elasticsearch
 
 from copilot_usage import report
 from copilot_usage.model import Scope
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 
 RECLAIM_AFTER_DAYS = 28  # the dashboards' "inactive" bucket: no activity for 28 days or more
 RECLAIM_LIMIT = 15

@@ -13,8 +13,8 @@ from typing import Any
 from copilot_usage.digest.render import change, money, number
 from copilot_usage.model import Scope
 from copilot_usage.periods import PERIODS, period_over_period
+from copilot_usage.schema import indices as ix
 from copilot_usage.spend import scope_spend
-from copilot_usage.store import indices as ix
 
 
 def sections(es: Any, prefix: str, scope: Scope, settings: Any) -> dict[str, Any]:

@@ -14,25 +14,20 @@ import datetime as dt
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from copilot_usage.archive import Archive, ArchiveError, archive_from_settings
 from copilot_usage.github.records import Malformed, iter_records
-from copilot_usage.model import Report, Scope
-from copilot_usage.privacy import PrivacySettings, protect
+from copilot_usage.model import Scope
+from copilot_usage.pipeline import DayPipeline, DayRecords
+from copilot_usage.privacy import PrivacySettings
 from copilot_usage.progress import Tracker
+from copilot_usage.registry import SPECS, ReportSpec, Unit
 from copilot_usage.settings import ConfigError, Settings
 from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
-from copilot_usage.shaping.aggregate import shape_aggregate
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.repos import shape_repo
-from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
-from copilot_usage.store.adoption import refresh_adoption
-from copilot_usage.store.cleanup import delete_stale
-from copilot_usage.store.indices import Doc
-from copilot_usage.store.writer import BulkWriter, make_searchable
+from copilot_usage.store.writer import make_searchable
 
 COMMAND = "reprocess"
 MAX_ERRORS_KEPT = 50
@@ -62,7 +57,7 @@ def in_range(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
     return (start is None or day >= start) and (end is None or day <= end)
 
 
-def _records(archive: Archive, scope: Scope, report: Report, day: dt.date,
+def _records(archive: Archive, scope: Scope, report: Unit, day: dt.date,
              result: ReprocessResult) -> Iterator[dict[str, Any]]:
     """Every record of an archived day over its parts, counting malformed entries instead of failing."""
     for part in archive.iter_parts(scope, report.value, day):
@@ -72,35 +67,6 @@ def _records(archive: Archive, scope: Scope, report: Report, day: dt.date,
                     result.malformed += 1
                     continue
                 yield item
-
-
-def _shaped(records: Iterable[dict[str, Any]], shape: Callable[[dict[str, Any]], list[Doc]],
-            result: ReprocessResult) -> Iterator[Doc]:
-    for record in records:
-        result.records += 1
-        try:
-            docs = shape(record)
-        except RecordError:
-            result.rejected += 1  # one bad record is set aside; the rest of the day is kept
-            continue
-        yield from docs
-
-
-def _day_docs(archive: Archive, scope: Scope, report: Report, day: dt.date, result: ReprocessResult) -> Iterator[Doc]:
-    if report is Report.AGGREGATE:
-        yield from _shaped(_records(archive, scope, report, day, result),
-                           lambda rec: shape_aggregate(scope, day, rec), result)
-    elif report is Report.REPOS:
-        yield from _shaped(_records(archive, scope, report, day, result),
-                           lambda rec: [shape_repo(scope, day, rec)], result)
-    else:
-        # That day's membership file, never today's: teams as they were.
-        membership, rejected_rows = membership_from_user_teams(
-            _records(archive, scope, Report.USER_TEAMS, day, result), scope, day)
-        result.rejected += len(rejected_rows)
-        shaper = UsersShaper(scope, day, membership)
-        yield from _shaped(_records(archive, scope, report, day, result), lambda rec: [shaper.add(rec)], result)
-        yield from shaper.finish()
 
 
 def reprocess(
@@ -117,57 +83,51 @@ def reprocess(
 
     `progress` counts (scope, report, day) units done of those the archive holds in the range."""
     result = ReprocessResult()
-    writer = BulkWriter(es, prefix)
+    # log=None: reprocessing changes no fetch decision. Documents pass privacy.protect like a collection's.
+    pipeline = DayPipeline(es, prefix, log=None, privacy=privacy or PrivacySettings())
+    adoption_days: dict[Scope, list[dt.date]] = {}
     # The whole plan first, so progress knows the total before the first day is written.
-    plan: list[tuple[Scope, list[tuple[Report, list[dt.date]]]]] = []
+    plan: list[tuple[Scope, list[tuple[ReportSpec, list[dt.date]]]]] = []
     for scope in scopes:
-        per_report = []
-        for report in (Report.AGGREGATE, Report.USERS, Report.REPOS):
+        per_spec = []
+        for spec in (s for s in SPECS if s.daily and scope.type in s.scope_types):
             try:
-                days = [d for d in archive.list_days(scope, report.value) if in_range(d, start, end)]
+                days = [d for d in archive.list_days(scope, spec.unit.value) if in_range(d, start, end)]
             except ArchiveError as exc:
-                result.add_error(f"{scope} {report}: {exc}")
+                result.add_error(f"{scope} {spec.unit}: {exc}")
                 continue
-            per_report.append((report, days))
-        plan.append((scope, per_report))
+            per_spec.append((spec, days))
+        plan.append((scope, per_spec))
     if progress is not None:
-        progress.set_planned(sum(len(days) for _, per_report in plan for _, days in per_report))
-    for scope, per_report in plan:
-        user_days: list[dt.date] = []
-        for report, days in per_report:
+        progress.set_planned(sum(len(days) for _, per_spec in plan for _, days in per_spec))
+    for scope, per_spec in plan:
+        for spec, days in per_spec:
             for day in days:
-                written_ids: dict[str, set[str]] = {}
-
-                def tracked(docs: Iterator[Doc], ids: dict[str, set[str]] = written_ids) -> Iterator[Doc]:
-                    for doc in docs:
-                        ids.setdefault(doc.index.key, set()).add(doc.id)
-                        yield doc
-
+                # That day's joined files (user-teams), never today's: teams as they were.
+                joined = (record for report in spec.joined for record in _records(archive, scope, report, day, result))
+                source = DayRecords(records=_records(archive, scope, spec.unit, day, result), joined=joined)
                 try:
-                    docs = protect(_day_docs(archive, scope, report, day, result), privacy or PrivacySettings())
-                    write = writer.write(tracked(docs))
+                    # The archive is the truth for this day: what it no longer produces goes.
+                    outcome = pipeline.run(spec, scope, day, source, replace=True)
                 except ArchiveError as exc:
-                    result.add_error(f"{scope} {report} {day}: {exc}")
+                    result.add_error(f"{scope} {spec.unit} {day}: {exc}")
                     if progress is not None:
                         progress.step(documents=0)
                     continue
                 if progress is not None:
-                    progress.step(documents=sum(write.per_index.values()))
-                for key, value in write.per_index.items():
-                    result.documents[key.removeprefix(prefix)] += value
-                if write.errors:
-                    first = write.errors[0]
-                    result.add_error(f"{scope} {report} {day}: {len(write.errors)} documents rejected by the store, "
-                                     f"first: {first.index} {first.reason}")
+                    progress.step(documents=sum(outcome.documents.values()))
+                result.records += outcome.records
+                result.rejected += outcome.rejected
+                result.deleted_stale += outcome.deleted
+                result.documents.update(outcome.documents)
+                if outcome.error:
+                    result.add_error(f"{scope} {spec.unit} {day}: {outcome.error}")
                     continue
-                # The archive is the truth for this day: drop what it no longer produces.
-                for index_key, ids in written_ids.items():
-                    result.deleted_stale += delete_stale(es, prefix, index_key, scope, day, ids)
-                result.days[report.value] += 1
-                if report is Report.USERS:
-                    user_days.append(day)
-        if user_days:
-            result.adoption_documents += refresh_adoption(es, prefix, scope, user_days, ADOPTION_WINDOW_DAYS)
+                result.days[spec.unit.value] += 1
+                if spec.feeds_adoption:
+                    adoption_days.setdefault(scope, []).append(day)
+    if adoption_days:
+        result.adoption_documents = pipeline.refresh_adoption(adoption_days, ADOPTION_WINDOW_DAYS)
     make_searchable(es, prefix)
     return result
 

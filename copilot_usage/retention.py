@@ -18,7 +18,7 @@ from typing import Any
 from elasticsearch import NotFoundError
 
 from copilot_usage.privacy import PrivacySettings
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 from copilot_usage.store.errors import StoreError, translated
 from copilot_usage.store.writer import BulkWriter, make_searchable
 

@@ -14,12 +14,13 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from copilot_usage import planner
 from copilot_usage.aftercare import run_aftercare
 from copilot_usage.archive import Archive, archive_from_settings
 from copilot_usage.github.client import GitHubClient
@@ -32,39 +33,28 @@ from copilot_usage.github.errors import (
     RateLimitError,
 )
 from copilot_usage.github.reports import ReportDownload
-from copilot_usage.model import Report, Scope, Snapshot
+from copilot_usage.model import Report, Scope, Status
+from copilot_usage.pipeline import DayLog, DayPipeline, DayRecords, DayResult
 from copilot_usage.planner import (
     BILLING_RETRY_DAYS,
-    EDGE_DAYS,
     NOT_ACCESSIBLE_ERROR,
-    UNIT_REPORTS,
     PlanOptions,
+    RunProgress,
     Task,
     plan,
 )
-from copilot_usage.privacy import protect
+from copilot_usage.registry import ReportSpec, spec_for
 from copilot_usage.settings import Settings
 from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
-from copilot_usage.shaping.aggregate import shape_aggregate
-from copilot_usage.shaping.billing import BillingUsageShaper
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.repos import shape_repo
-from copilot_usage.shaping.seats import SeatsShaper
-from copilot_usage.shaping.teams import shape_team
-from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
-from copilot_usage.store.adoption import refresh_adoption
-from copilot_usage.store.cleanup import delete_stale
 from copilot_usage.store.client import client_from_settings
 from copilot_usage.store.errors import StoreError
-from copilot_usage.store.indices import Doc
 from copilot_usage.store.ingestion_log import IngestionLog, LogEntry
 from copilot_usage.store.templates import ensure_indices
-from copilot_usage.store.writer import BulkWriter, make_searchable
+from copilot_usage.store.writer import make_searchable
 
 logger = logging.getLogger("copilot_usage.run")
 
 MAX_ERRORS_KEPT = 50
-DONE_STATUSES = ("complete", "empty")
 
 
 @dataclass
@@ -125,17 +115,6 @@ class RunSummary:
         return "copilot-usage run " + json.dumps(self.to_dict(), sort_keys=True, default=str)
 
 
-@dataclass
-class _Outcome:
-    status: str
-    documents: Counter[str] = field(default_factory=Counter)
-    records: int = 0
-    rejected: int = 0
-    deleted: int = 0
-    error: str | None = None
-    reasons: Counter[str] = field(default_factory=Counter)
-
-
 class _Stop(Exception):
     """The run must stop: budget spent, rate limited, credential rejected or store unreachable."""
 
@@ -145,7 +124,11 @@ class _Stop(Exception):
 
 
 class Collector:
-    """Executes planned tasks; one instance per run."""
+    """Turns planned tasks into day pipeline runs with GitHub as the source; one instance per run.
+
+    What is GitHub's alone stays here: downloads and snapshot requests, 204 as not ready, unchanged
+    content, the raw archive, and which errors stop the run. Everything else is the day pipeline's.
+    """
 
     def __init__(
         self,
@@ -156,336 +139,108 @@ class Collector:
         workdir: Path,
         now: Callable[[], dt.datetime],
     ):
-        self.settings = settings
         self.github = github
         self.es = es
         self.archive = archive
         self.workdir = workdir
-        self.now = now
         self.prefix = settings.index_prefix
-        self.log = IngestionLog(es, self.prefix)
+        self.ingestion_log = IngestionLog(es, self.prefix)
         self.previous: dict[Scope, dict[tuple[str, dt.date], LogEntry]] = {}
-        self.blocked: set[tuple[Scope, str]] = set()
-        # Learning where a scope's data starts during a first backfill (newest first): the earliest day with
-        # data per (scope, unit), 204s seen below it, and, once EDGE_DAYS of them are seen, the proven start.
-        self.earliest: dict[tuple[Scope, str], dt.date] = {}
-        self.misses_below: Counter[tuple[Scope, str]] = Counter()
-        self.data_starts: dict[tuple[Scope, str], dt.date] = {}
-        self._lock = threading.Lock()
+        self.log = DayLog(self.ingestion_log, self.previous, now)
+        self.pipeline = DayPipeline(es, self.prefix, log=self.log, max_docs=settings.bulk_max_docs,
+                                    privacy=settings.privacy)
+        self.progress = RunProgress({})
 
-    # --- entry points --------------------------------------------------------------------------------
     def load_log(self, scopes: Iterable[Scope]) -> None:
         for scope in scopes:
-            self.previous[scope] = entries = self.log.load(scope)
-            for unit, reports in UNIT_REPORTS.items():
-                done = [d for (r, d), e in entries.items() if r == reports[0].value and e.status in DONE_STATUSES]
-                if done:
-                    self.earliest[(scope, unit.value)] = min(done)
+            self.previous[scope] = self.ingestion_log.load(scope)
+        self.progress = RunProgress(self.previous)
 
-    def execute(self, task: Task) -> _Outcome | None:
-        key = (task.scope, task.unit.value)
-        if key in self.blocked:
-            return None
-        start = self.data_starts.get(key)
-        if start is not None and task.day < start - dt.timedelta(days=1):
-            return None  # before this scope's data: left unrecorded, the planner knows from the log
-        outcome = self._execute(task)
-        if outcome is not None and isinstance(task.unit, Report):
-            self._learn_start(key, task.day, outcome.status)
-        return outcome
-
-    def _learn_start(self, key: tuple[Scope, str], day: dt.date, status: str) -> None:
-        with self._lock:
-            earliest = self.earliest.get(key)
-            if status in DONE_STATUSES or status == "unchanged":
-                if earliest is None or day < earliest:
-                    self.earliest[key] = day
-            elif status == "not_ready" and earliest is not None and day < earliest:
-                self.misses_below[key] += 1
-                if self.misses_below[key] >= EDGE_DAYS:
-                    self.data_starts[key] = earliest
-
-    def _execute(self, task: Task) -> _Outcome | None:
+    def execute(self, task: Task) -> DayResult | None:
+        if self.progress.skip(task):
+            return None  # blocked, or before this scope's data: left unrecorded, the planner knows from the log
+        spec = spec_for(task.unit)
         try:
-            if task.unit is Snapshot.SEATS:
-                return self._seats(task)
-            if task.unit is Snapshot.TEAMS:
-                return self._teams(task)
-            if task.unit is Snapshot.BILLING_USAGE:
-                return self._billing_usage(task)
-            if task.unit is Report.USERS:
-                return self._users(task)
-            return self._report(task)
+            result = self._daily(spec, task) if spec.daily else self._snapshot(spec, task)
         except (BudgetExhausted, RateLimitError) as exc:
             raise _Stop("github_budget", str(exc)) from None
-        except AuthenticationError as exc:
+        except AuthenticationError as exc:  # a rejected PAT, or a GitHub App token that cannot be minted
             raise _Stop("auth", str(exc)) from None
         except StoreError as exc:  # unreachable, or refusing the ingestion log: no day can be recorded
             raise _Stop("store", str(exc)) from None
-        except (ForbiddenError, NotFoundError) as exc:
+        except ForbiddenError as exc:
+            self.progress.block(task)
+            if spec.not_accessible_is_empty:
+                # Most tokens may not read billing: record it once as done, with the reason, and not as a run
+                # error; the planner reads the entry and skips this report for BILLING_RETRY_DAYS.
+                logger.warning("%s: %s %s; not asked again for %d days", task.scope, task.unit.value,
+                               NOT_ACCESSIBLE_ERROR, BILLING_RETRY_DAYS)
+                self.log.record(task.scope, task.day, spec.logged, Status.EMPTY, error=NOT_ACCESSIBLE_ERROR)
+                return DayResult(Status.EMPTY)
+            return self._failed(spec, task, str(exc))
+        except NotFoundError as exc:
             # The scope or this report is not accessible: every other day would fail the same way.
-            with self._lock:
-                self.blocked.add((task.scope, task.unit.value))
-            return self._failed(task, str(exc))
+            self.progress.block(task)
+            return self._failed(spec, task, str(exc))
         except GitHubError as exc:
-            return self._failed(task, str(exc))
+            return self._failed(spec, task, str(exc))
+        self.progress.observe(task, result.status)
+        return result
 
-    # --- units ---------------------------------------------------------------------------------------
-    def _report(self, task: Task) -> _Outcome:
-        assert isinstance(task.unit, Report)
-        report = task.unit
-        download = self.github.report(task.scope, report, task.day, self.workdir)
-        if download is None:
-            return self._record(task, [report], "not_ready")
-        with download:
-            if self._unchanged(task, [report], download.sha256):
-                return self._record(task, [report], "complete", content_hash=download.sha256, unchanged=True)
-            self._archive(task.scope, report, task.day, download)
-            shape = shape_aggregate if report is Report.AGGREGATE else _one(shape_repo)
-            counts = _Counts()
-            docs = _shape_all(download.iter_records(), lambda rec: shape(task.scope, task.day, rec), counts)
-            return self._store(task, [report], docs, counts, download, download.sha256)
-
-    def _users(self, task: Task) -> _Outcome:
-        teams_download = self.github.report(task.scope, Report.USER_TEAMS, task.day, self.workdir)
-        users_download = self.github.report(task.scope, Report.USERS, task.day, self.workdir)
+    def _daily(self, spec: ReportSpec, task: Task) -> DayResult:
         with contextlib.ExitStack() as stack:
-            for d in (teams_download, users_download):
-                if d is not None:
-                    stack.enter_context(d)
-            if users_download is None:
-                # Without the users report there is nothing to join; keep both for a later run.
-                return self._record(task, [Report.USERS, Report.USER_TEAMS], "not_ready")
-            combined = users_download.sha256 + ":" + (teams_download.sha256 if teams_download else "-")
-            reports = [Report.USERS, Report.USER_TEAMS]
-            if teams_download is not None and self._unchanged(task, reports, combined):
-                return self._record(task, reports, "complete", content_hash=combined, unchanged=True)
-            self._archive(task.scope, Report.USERS, task.day, users_download)
-            counts = _Counts()
-            membership_records: Iterable[dict] = ()
-            if teams_download is not None:
-                self._archive(task.scope, Report.USER_TEAMS, task.day, teams_download)
-                membership_records = teams_download.iter_records()
-            membership, rejected_rows = membership_from_user_teams(membership_records, task.scope, task.day)
-            counts.set_aside(rejected_rows)
-            counts.set_aside(entry.reason for _, entry in (teams_download.malformed if teams_download else ()))
-            shaper = UsersShaper(task.scope, task.day, membership)
-
-            def docs() -> Iterator[Doc]:
-                yield from _shape_all(users_download.iter_records(), lambda rec: [shaper.add(rec)], counts)
-                yield from shaper.finish()
-
-            outcome = self._store(task, [Report.USERS], docs(), counts, users_download, combined)
-            if outcome.status == "failed":
-                self._record(task, [Report.USER_TEAMS], "failed", error=outcome.error)
-            elif teams_download is None:
-                self._record(task, [Report.USER_TEAMS], "not_ready")
-            else:
-                self._record(task, [Report.USER_TEAMS], "complete", content_hash=teams_download.sha256)
-            return outcome
-
-    def _seats(self, task: Task) -> _Outcome:
-        shaper = SeatsShaper(task.scope, task.day)
-        counts = _Counts()
-        billing = self.github.billing(task.scope)
-
-        def docs() -> Iterator[Doc]:
-            yield from _shape_all(self.github.seats(task.scope), lambda seat: [shaper.add(seat)], counts)
-            yield shaper.summary(billing)
-
-        return self._store(task, [task.unit], docs(), counts, None, None)
-
-    def _teams(self, task: Task) -> _Outcome:
-        counts = _Counts()
-        docs = _shape_all(self.github.teams(task.scope), lambda t: [shape_team(task.scope, task.day, t)], counts)
-        return self._store(task, [task.unit], docs, counts, None, None)
-
-    def _billing_usage(self, task: Task) -> _Outcome:
-        try:
-            items = self.github.billing_usage(task.scope, task.day) or []
-        except ForbiddenError:
-            # Most tokens may not read billing: record it once as done, with the reason, and not as a run
-            # error; the planner reads the entry and skips this report for BILLING_RETRY_DAYS.
-            with self._lock:
-                self.blocked.add((task.scope, task.unit.value))
-            logger.warning("%s: billing usage %s; not asked again for %d days", task.scope, NOT_ACCESSIBLE_ERROR,
-                           BILLING_RETRY_DAYS)
-            outcome = self._record(task, [task.unit], "empty", error=NOT_ACCESSIBLE_ERROR)
-            outcome.error = None
-            return outcome
-        shaper = BillingUsageShaper(task.scope, task.day)
-        counts = _Counts()
-
-        def add(item: dict) -> list[Doc]:
-            shaper.add(item)
-            return []  # lines with the same key are merged, so documents come from finish()
-
-        def docs() -> Iterator[Doc]:
-            yield from _shape_all(items, add, counts)
-            yield from shaper.finish()
-
-        return self._store(task, [task.unit], docs(), counts, None, None)
-
-    # --- shared steps --------------------------------------------------------------------------------
-    def _store(
-        self,
-        task: Task,
-        reports: list[Report | Snapshot],
-        docs: Iterable[Doc],
-        counts: _Counts,
-        download: ReportDownload | None,
-        content_hash: str | None,
-    ) -> _Outcome:
-        writer = BulkWriter(self.es, self.prefix, max_docs=self.settings.bulk_max_docs)
-        written_ids: dict[str, set[str]] = {}
-
-        def tracked() -> Iterator[Doc]:
-            for doc in protect(docs, self.settings.privacy):  # pseudonyms and the small-team flag
-                written_ids.setdefault(doc.index.key, set()).add(doc.id)
-                yield doc
-
-        result = writer.write(tracked())
-        if download is not None:
-            counts.set_aside(entry.reason for _, entry in download.malformed)
-        if counts.rejected:
-            top = ", ".join(f"{reason} ({n})" for reason, n in counts.reasons.most_common(3))
-            logger.warning("%s %s %s: %d record(s) set aside: %s", task.scope, task.unit.value, task.day,
-                           counts.rejected, top)
-        # Counted by index key (usage_daily, ...), the same names the summary uses everywhere.
-        documents = Counter({k.removeprefix(self.prefix): v for k, v in result.per_index.items()})
-        if result.errors:
-            first = result.errors[0]
-            error = f"{len(result.errors)} documents rejected by the store, first: {first.index} {first.reason}"
-            outcome = self._record(task, reports, "failed", error=error, counts=counts)
-            outcome.documents = documents
-            return outcome
-        deleted = 0
-        # Only a fetch with nothing set aside may remove documents: one with damaged lines would otherwise
-        # delete the documents of records that an earlier, cleaner fetch stored.
-        if not counts.rejected and self._previously_complete(task, reports):
-            # The day changed (GitHub revised it): remove documents the new content no longer has.
-            for index_key, ids in written_ids.items():
-                deleted += delete_stale(self.es, self.prefix, index_key, task.scope, task.day, ids)
-        status = "complete" if counts.records or task.unit in (Snapshot.SEATS, Snapshot.TEAMS) else "empty"
-        outcome = self._record(
-            task, reports, status, content_hash=content_hash, counts=counts, documents=sum(documents.values())
-        )
-        outcome.documents = documents
-        outcome.deleted = deleted
-        outcome.reasons = counts.reasons
-        return outcome
-
-    def _archive(self, scope: Scope, report: Report, day: dt.date, download: ReportDownload) -> None:
-        if self.archive is None:
-            return
-        # put_day replaces the whole day, so a revision with fewer files leaves no stale parts behind.
-        self.archive.put_day(scope, report.value, day, download.files)
-
-    def _unchanged(self, task: Task, reports: list[Report], content_hash: str) -> bool:
-        previous = self.previous.get(task.scope, {})
-        entry = previous.get((reports[0].value, task.day))
-        return bool(
-            entry is not None
-            and entry.status == "complete"
-            and entry.content_hash == content_hash
-            and all((p := previous.get((r.value, task.day))) is not None and p.status == "complete" for r in reports)
-        )
-
-    def _previously_complete(self, task: Task, reports: list[Report | Snapshot]) -> bool:
-        entry = self.previous.get(task.scope, {}).get((reports[0].value, task.day))
-        return entry is not None and entry.status == "complete"
-
-    def _failed(self, task: Task, error: str) -> _Outcome:
-        reports: list[Report | Snapshot] = (
-            [Report.USERS, Report.USER_TEAMS] if task.unit is Report.USERS else [task.unit]
-        )
-        return self._record(task, reports, "failed", error=error)
-
-    def _record(
-        self,
-        task: Task,
-        reports: list[Report | Snapshot] | list[Report],
-        status: str,
-        *,
-        content_hash: str | None = None,
-        error: str | None = None,
-        counts: _Counts | None = None,
-        documents: int = 0,
-        unchanged: bool = False,
-    ) -> _Outcome:
-        counts = counts or _Counts()
-        now = self.now()
-        previous = self.previous.get(task.scope, {})
-        entries = []
-        for report in reports:
-            before = previous.get((report.value, task.day))
-            entries.append(
-                LogEntry(
-                    scope_type=task.scope.type.value,
-                    scope=task.scope.slug,
-                    report=report.value,
-                    day=task.day,
-                    status=status,
-                    record_count=counts.records if not unchanged else (before.record_count if before else 0),
-                    rejected_count=counts.rejected if not unchanged else (before.rejected_count if before else 0),
-                    document_count=documents if not unchanged else (before.document_count if before else 0),
-                    content_hash=content_hash if status == "complete" else (before.content_hash if before else None),
-                    attempts=(before.attempts if before else 0) + 1,
-                    error=error,
-                    fetched_at=now,
-                    first_fetched_at=before.first_fetched_at if before and before.first_fetched_at else now,
-                )
+            downloads: list[ReportDownload | None] = []
+            for report in reversed(spec.logged):  # joined reports first: their rows are read before the main's
+                assert isinstance(report, Report)
+                download = self.github.report(task.scope, report, task.day, self.workdir)
+                if download is not None:
+                    stack.enter_context(download)
+                downloads.insert(0, download)
+            main, joined = downloads[0], downloads[1:]
+            if main is None:
+                # Without the main report there is nothing to shape (or join); keep all for a later run.
+                self.log.record(task.scope, task.day, spec.logged, Status.NOT_READY)
+                return DayResult(Status.NOT_READY)
+            content_hash = ":".join(d.sha256 if d is not None else "-" for d in downloads)
+            if all(d is not None for d in joined) and self._unchanged(spec, task, content_hash):
+                self.log.record(task.scope, task.day, spec.logged, Status.UNCHANGED, content_hash=content_hash)
+                return DayResult(Status.UNCHANGED)
+            for report, download in zip(spec.logged, downloads, strict=True):
+                if download is not None and self.archive is not None:
+                    # put_day replaces the whole day, so a revision with fewer files leaves no stale parts behind.
+                    self.archive.put_day(task.scope, report.value, task.day, download.files)
+            present = [d for d in downloads if d is not None]
+            first_joined = joined[0] if joined else None
+            source = DayRecords(
+                records=main.iter_records(),
+                joined=first_joined.iter_records() if first_joined is not None else (),
+                unreadable=lambda: [entry.reason for d in present for _, entry in d.malformed],
+                content_hash=content_hash,
+                joined_hash=first_joined.sha256 if first_joined is not None else None,
             )
-        self.log.record_many(entries)
-        return _Outcome(
-            status="unchanged" if unchanged else status,
-            records=counts.records,
-            rejected=counts.rejected,
-            error=error,
+            return self.pipeline.run(spec, task.scope, task.day, source, replace=self._previously_complete(spec, task))
+
+    def _snapshot(self, spec: ReportSpec, task: Task) -> DayResult:
+        assert spec.fetch is not None
+        fetched = spec.fetch(self.github, task.scope, task.day)
+        source = DayRecords(records=fetched.records, joined=fetched.joined)
+        return self.pipeline.run(spec, task.scope, task.day, source, replace=self._previously_complete(spec, task))
+
+    def _unchanged(self, spec: ReportSpec, task: Task, content_hash: str) -> bool:
+        entries = [self.log.entry(task.scope, report, task.day) for report in spec.logged]
+        return (
+            entries[0] is not None
+            and entries[0].content_hash == content_hash
+            and all(e is not None and e.status == Status.COMPLETE for e in entries)
         )
 
+    def _previously_complete(self, spec: ReportSpec, task: Task) -> bool:
+        entry = self.log.entry(task.scope, spec.unit, task.day)
+        return entry is not None and entry.status == Status.COMPLETE
 
-@dataclass
-class _Counts:
-    records: int = 0
-    rejected: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
-
-    def set_aside(self, reasons: Iterable[str]) -> None:
-        """Count records that could not be used, by reason (cut short: a reason names a field, not data)."""
-        for reason in reasons:
-            self.rejected += 1
-            self.reasons[reason[:120]] += 1
-
-
-def _one(shape: Callable[[Scope, dt.date, dict], Doc]) -> Callable[[Scope, dt.date, dict], list[Doc]]:
-    return lambda scope, day, record: [shape(scope, day, record)]
-
-
-def _shape_all(
-    records: Iterable[dict], shape: Callable[[dict], Iterable[Doc]], counts: _Counts
-) -> Iterator[Doc]:
-    """Shape records one by one; a record that cannot be shaped is counted and set aside."""
-    for record in records:
-        counts.records += 1
-        try:
-            docs = list(shape(record))
-        except RecordError as exc:
-            counts.set_aside([str(exc)])
-            continue
-        yield from docs
-
-
-def build_tasks(settings: Settings, collector: Collector, now: dt.datetime) -> list[Task]:
-    options = PlanOptions(
-        today=settings.today(),
-        now=now,
-        late_window_days=settings.late_window_days,
-        late_refresh_hours=settings.late_refresh_hours,
-        backfill_start=settings.backfill_start,
-        run_interval_hours=settings.execution_interval_hours,
-    )
-    return plan(settings.scopes, collector.previous, options)
+    def _failed(self, spec: ReportSpec, task: Task, error: str) -> DayResult:
+        self.log.record(task.scope, task.day, spec.logged, Status.FAILED, error=error)
+        return DayResult(Status.FAILED, error=error)
 
 
 def _github_client(settings: Settings) -> GitHubClient:
@@ -498,22 +253,62 @@ def _github_client(settings: Settings) -> GitHubClient:
     return GitHubClient.from_settings(settings, token_provider=provider)
 
 
+@dataclass(frozen=True)
+class Backfill:
+    """`backfill --from --to [--force]`: an explicit range instead of the planner's own choice."""
+
+    start: dt.date
+    end: dt.date
+    force: bool = False
+
+
+PreviousLogs = Mapping[Scope, Mapping[tuple[str, dt.date], LogEntry]]
+
+
+def build_tasks(
+    settings: Settings, logs: PreviousLogs, now: dt.datetime, backfill: Backfill | None = None
+) -> list[Task]:
+    """The run's tasks: the planner's choice, or the explicit `backfill` range (tracked_run and run use it)."""
+    if backfill is not None:
+        return planner.backfill(settings.scopes, logs, backfill.start, backfill.end, force=backfill.force)
+    options = PlanOptions(
+        today=settings.today(),
+        now=now,
+        late_window_days=settings.late_window_days,
+        late_refresh_hours=settings.late_refresh_hours,
+        backfill_start=settings.backfill_start,
+        run_interval_hours=settings.execution_interval_hours,
+    )
+    return plan(settings.scopes, logs, options)
+
+
 def run(
     settings: Settings,
     *,
     github: GitHubClient | None = None,
     es: Any = None,
     archive: Archive | None = None,
-    tasks: Callable[[Collector, dt.datetime], list[Task]] | None = None,
+    backfill: Backfill | None = None,
+    tasks: Callable[[PreviousLogs, dt.datetime], list[Task]] | None = None,
     now: Callable[[], dt.datetime] | None = None,
-    on_task: Callable[[Task, _Outcome | None], None] | None = None,
+    on_task: Callable[[Task, DayResult | None], None] | None = None,
 ) -> RunSummary:
-    """Run one collection. Never raises for data problems: they are in the summary (and the log)."""
+    """Run one collection. Never raises for data problems: they are in the summary (and the log).
+
+    `tasks` replaces the planner (tests use it to run chosen tasks); `backfill` asks the planner for a range.
+    """
     clock = now or (lambda: dt.datetime.now(dt.UTC))
     summary = RunSummary(started_at=clock())
-    github = github or _github_client(settings)
-    archive = archive if archive is not None else archive_from_settings(settings)
     started = time.monotonic()
+    try:
+        github = github or _github_client(settings)
+    except AuthenticationError as exc:  # e.g. a GitHub App private key that is not usable
+        summary.stopped = "auth"
+        summary.add_error(str(exc))
+        summary.finished_at = clock()
+        logger.info(summary.log_line())
+        return summary
+    archive = archive if archive is not None else archive_from_settings(settings)
     try:
         # Inside the try: detecting the engine talks to it, and an engine down at start is a summary, not a crash.
         es = es if es is not None else client_from_settings(settings)
@@ -524,7 +319,8 @@ def run(
         with tempfile.TemporaryDirectory(prefix="copilot-usage-") as workdir:
             collector = Collector(settings, github, es, archive, Path(workdir), clock)
             collector.load_log(settings.scopes)
-            planned = (tasks or (lambda c, n: build_tasks(settings, c, n)))(collector, clock())
+            choose = tasks or (lambda logs, at: build_tasks(settings, logs, at, backfill))
+            planned = choose(collector.previous, clock())
             summary.tasks_planned = len(planned)
             _execute(collector, planned, settings.max_concurrency, summary, on_task)
             if summary.stopped != "store":
@@ -549,7 +345,7 @@ def _execute(
     planned: list[Task],
     concurrency: int,
     summary: RunSummary,
-    on_task: Callable[[Task, _Outcome | None], None] | None,
+    on_task: Callable[[Task, DayResult | None], None] | None,
 ) -> None:
     stop = threading.Event()
     lock = threading.Lock()
@@ -573,12 +369,12 @@ def _execute(
             logger.exception("task %s failed unexpectedly", task)
             with lock:
                 summary.add_error(f"{task}: unexpected {type(exc).__name__}: {str(exc)[:200]}")
-                summary.days["failed"] += 1
+                summary.days[Status.FAILED] += 1
             return
         with lock:
             if outcome is not None:
                 summary.tasks_run += 1
-                summary.days[outcome.status] += 1
+                summary.days[outcome.status.value] += 1
                 summary.documents.update(outcome.documents)
                 summary.records += outcome.records
                 summary.rejected_records += outcome.rejected
@@ -599,12 +395,12 @@ def _refresh_adoption(collector: Collector, planned: list[Task], summary: RunSum
     """Recompute adoption scores for windows that include a users day this run wrote."""
     touched: dict[Scope, set[dt.date]] = {}
     for task in planned:
-        if task.unit is Report.USERS:
+        if spec_for(task.unit).feeds_adoption:
             touched.setdefault(task.scope, set()).add(task.day)
     for scope, days in touched.items():
         try:
-            result = refresh_adoption(collector.es, collector.prefix, scope, days, ADOPTION_WINDOW_DAYS)
+            written = collector.pipeline.refresh_adoption({scope: days}, ADOPTION_WINDOW_DAYS)
         except StoreError as exc:
             summary.add_error(f"adoption scores for {scope}: {exc}")
             continue
-        summary.documents["user_adoption"] += result
+        summary.documents["user_adoption"] += written

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from copilot_usage.model import Scope, ScopeType
+from copilot_usage.model import SLUG_RE, Scope, ScopeType
 
 if TYPE_CHECKING:
     from copilot_usage.digest.settings import DigestSettings
@@ -24,9 +24,6 @@ if TYPE_CHECKING:
     from copilot_usage.privacy import PrivacySettings
     from copilot_usage.spend import SeatPrices
 
-# GitHub logins and enterprise slugs are letters, digits and hyphens; we also accept underscores
-# (GHE.com data-residency enterprise slugs) but nothing that could change a URL path or an index name.
-SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 # Elasticsearch index names: lowercase, no leading '-', '_' or '+', none of \/*?"<>| , # or space.
 INDEX_PREFIX_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -19,7 +19,7 @@ from elasticsearch import NotFoundError
 
 from copilot_usage.envparts import EnvPart, quote
 from copilot_usage.model import Scope
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 from copilot_usage.store.errors import translated
 
 PLAN_BUSINESS = "business"

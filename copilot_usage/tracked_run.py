@@ -17,9 +17,10 @@ def tracked_run(settings: Settings, work: str, *, tasks: Callable[[Any, dt.datet
     from copilot_usage.run import _github_client, build_tasks, run
 
     github = run_kwargs.pop("github", None) or _github_client(settings)
+    backfill = run_kwargs.pop("backfill", None)  # run.Backfill: an explicit range instead of the planner's choice
     tracker = Tracker(work, stream=stream, interactive=interactive,
                       requests=lambda: github.stats.get("api_requests", 0))
-    plan = tasks or (lambda collector, now: build_tasks(settings, collector, now))
+    plan = tasks or (lambda logs, now: build_tasks(settings, logs, now, backfill))
     try:
         return run(settings, github=github, tasks=tracker.planning(plan), on_task=tracker.step, **run_kwargs)
     finally:

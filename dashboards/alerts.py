@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from copilot_usage.model import Report
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 from dashboards.build import datasource_uid, target, to_json
 from dashboards.panels import DAILY
 from dashboards.spec import Bucket, Metric, PanelSpec

@@ -21,7 +21,7 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 from grafana_foundation_sdk.models.elasticsearch import TermsOrder
 
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 from dashboards.spec import Bucket, Metric, PanelSpec, RowSpec
 from dashboards.translate import column_names, series_name
 

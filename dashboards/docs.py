@@ -46,7 +46,7 @@ query is translated that way and run against a real Elasticsearch node loaded by
 an enterprise that shares an organization's slug), and the numbers the panels show (ratios of sums, distinct
 counts, latest snapshots, the leaderboard, the alert counts) are compared with numbers the tests compute
 independently from the simulator's data. The JSON also validates against the Grafana 11.6 schemas, and every
-field a panel, variable or alert rule uses exists in `copilot_usage/store/indices.py`.
+field a panel, variable or alert rule uses exists in `copilot_usage/schema/indices.py`.
 """
 
 # Classic panel (old dashboard) -> where it lives now.

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from copilot_usage.store.indices import IndexDef, all_indices
+from copilot_usage.schema.indices import IndexDef, all_indices
 
 DATASOURCE_PREFIX = "es-"
 # `field:` in a Lucene query string; a quoted phrase is skipped so its text is never read as a field.
@@ -37,7 +37,7 @@ def index_of(datasource: dict[str, Any]) -> IndexDef:
     for index in all_indices():
         if index.key == key:
             return index
-    raise ValueError(f"datasource uid {uid!r}: no index {key!r} in store/indices.py")
+    raise ValueError(f"datasource uid {uid!r}: no index {key!r} in schema/indices.py")
 
 
 def query_fields(query: str) -> set[str]:

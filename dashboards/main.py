@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping.adoption import ADOPTION_SCORE_BANDS
-from copilot_usage.store import indices as ix
 from dashboards.build import build_dashboard, price_variable, variable
 from dashboards.panels import (
     DAILY,
@@ -127,7 +127,7 @@ def chat() -> RowSpec:
     S = ix.USER_SUMMARY_DAILY
     return RowSpec("Copilot Chat and agents", (
         # Per-mode counts come from the feature rows: the top-level chat_panel_* counters are documented but
-        # not confirmed in real files (store/indices.py), so no panel depends on them.
+        # not confirmed in real files (schema/indices.py), so no panel depends on them.
         series("Chat interactions by mode", "Per day, by feature (ask, edit, agent, plan, custom, inline modes): "
                "sum(user_initiated_interaction_count) over feature rows whose feature_group is chat or agent.", B,
                (ix.USER_INITIATED_INTERACTION_COUNT,), query=f"{fq} AND {chat_q}", split=ix.FEATURE,

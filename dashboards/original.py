@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 from dashboards.build import build_dashboard, variable
 from dashboards.main import ACC, ADDED, GEN, RATE_TEXT, SUGG, breakdown, rate_of
 from dashboards.panels import latest, rate_series, series, table, top

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 from dashboards.spec import Bucket, Metric, PanelSpec
 
 # One bucket per day. min_doc_count 1: a day GitHub has not reported (the two lag days at the end of the

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 from dashboards.panels import table, total
 from dashboards.spec import RowSpec
 

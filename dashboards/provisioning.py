@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from copilot_usage.store.indices import all_indices
+from copilot_usage.schema.indices import all_indices
 from dashboards.build import TIME_FIELD, datasource_uid
 
 # Where the Dockerfile copies grafana/dashboards/.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from copilot_usage.store.indices import IndexDef
+from copilot_usage.schema.indices import IndexDef
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
 
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 
 TITLE = "GitHub Copilot usage digest"
 _LABELS = {

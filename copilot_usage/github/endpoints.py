@@ -15,6 +15,7 @@ from typing import Literal
 from urllib.parse import quote
 
 from copilot_usage.model import Report, Scope, ScopeType
+from copilot_usage.registry import github_name
 
 PER_PAGE = "100"  # the maximum GitHub allows for seats and teams: fewer requests per snapshot
 
@@ -33,19 +34,16 @@ class Endpoint:
 def report_links(scope: Scope, report: Report, day: dt.date) -> Endpoint:
     """The signed download links of one daily report (200 links, or 204 = not ready yet)."""
     return Endpoint(
-        f"{scope.api_base}/copilot/metrics/reports/{report.endpoint(scope.type)}",
+        f"{scope.api_base}/copilot/metrics/reports/{github_name(report, scope.type)}",
         {"day": day.isoformat()},
     )
 
 
 def latest_28_day(scope: Scope, kind: Literal["aggregate", "users"]) -> Endpoint:
     """The rolling 28-day report ending at GitHub's latest processed day (no parameters)."""
-    if kind == "aggregate":
-        name = "organization-28-day" if scope.type is ScopeType.ORGANIZATION else "enterprise-28-day"
-    elif kind == "users":
-        name = "users-28-day"
-    else:
+    if kind not in ("aggregate", "users"):
         raise ValueError(f"28-day report kind must be 'aggregate' or 'users', got {kind!r}")
+    name = github_name(Report(kind), scope.type, latest=True)
     return Endpoint(f"{scope.api_base}/copilot/metrics/reports/{name}/latest")
 
 

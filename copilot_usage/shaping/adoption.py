@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from copilot_usage.model import Scope
-from copilot_usage.shaping.common import base
-from copilot_usage.shaping.values import ratio
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     ACCEPTANCE_RATE,
     ACCEPTANCE_RATE_POINTS,
     ACCEPTANCES_POINTS,
@@ -55,6 +53,8 @@ from copilot_usage.store.indices import (
     WINDOW_START,
     Doc,
 )
+from copilot_usage.shaping.common import base
+from copilot_usage.shaping.values import ratio
 
 ADOPTION_WINDOW_DAYS = 28
 
@@ -193,3 +193,31 @@ def score_window(
     doc[ADOPTION_SCORE] = score
     doc[ADOPTION_BAND] = band_of(score).name
     return Doc(USER_ADOPTION, doc)
+
+
+def window_ends(touched: Iterable[dt.date], latest: dt.date, window_days: int) -> list[dt.date]:
+    """Window ends whose window contains a touched day: Sundays and the latest day, never past `latest`.
+
+    Sundays give a weekly history that charts well and stays small (52 documents per user and year); the
+    latest stored day is the current leaderboard.
+    """
+    ends: set[dt.date] = set()
+    for day in touched:
+        for offset in range(window_days):
+            end = day + dt.timedelta(days=offset)
+            if end > latest:
+                break
+            if end.weekday() == 6 or end == latest:
+                ends.add(end)
+    return sorted(ends)
+
+
+def score_user_windows(
+    scope: Scope, days: Sequence[dict[str, Any]], ends: Sequence[dt.date], window_days: int
+) -> Iterator[Doc]:
+    """One user's adoption documents, one per window end that has a day of theirs; `days` sorted by day."""
+    for end in ends:
+        first = (end - dt.timedelta(days=window_days - 1)).isoformat()
+        window = [d for d in days if first <= str(d[DAY])[:10] <= end.isoformat()]
+        if window:
+            yield score_window(scope, window[0][USER_ID], window[-1].get(USER_LOGIN, ""), end, window)

@@ -7,14 +7,7 @@ import datetime as dt
 from typing import Any
 
 from copilot_usage.model import Scope
-from copilot_usage.shaping import source_keys as src
-from copilot_usage.shaping.breakdowns import KEY_DIMENSIONS, Counters, RowKey, read_rows
-from copilot_usage.shaping.common import add_pull_requests, base, put_counts
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.features import feature_group
-from copilot_usage.shaping.lines import line_fields
-from copilot_usage.shaping.values import array, check_day, count, fraction, number, obj, text
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     ACCEPTANCE_RATE,
     ACTIVE_USER_COUNTS,
     AGENT_ID,
@@ -63,6 +56,13 @@ from copilot_usage.store.indices import (
     VSCODE_AGENT_TOTAL_USER_MESSAGES,
     Doc,
 )
+from copilot_usage.shaping import source_keys as src
+from copilot_usage.shaping.breakdowns import KEY_DIMENSIONS, Counters, RowKey, read_rows
+from copilot_usage.shaping.common import add_pull_requests, base, put_counts
+from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.features import feature_group
+from copilot_usage.shaping.lines import line_fields
+from copilot_usage.shaping.values import array, check_day, count, fraction, number, obj, text
 
 # usage_daily's cli_* fields <- totals_by_cli keys (token sums live in its token_usage object).
 _CLI_DIRECT = ((SESSION_COUNT, CLI_SESSION_COUNT), (REQUEST_COUNT, CLI_REQUEST_COUNT), (PROMPT_COUNT, CLI_PROMPT_COUNT))

@@ -11,10 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from copilot_usage.model import Scope
-from copilot_usage.shaping.common import base
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.values import day_text, number, required_text, text
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     BILLING_USAGE,
     DISCOUNT_AMOUNT,
     GROSS_AMOUNT,
@@ -28,6 +25,9 @@ from copilot_usage.store.indices import (
     UNIT_TYPE,
     Doc,
 )
+from copilot_usage.shaping.common import base
+from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.values import day_text, number, required_text, text
 
 # GitHub's keys of one usageItems line (camelCase, unlike the metrics reports).
 SRC_DATE = "date"
@@ -109,11 +109,13 @@ class BillingUsageShaper:
     day: dt.date
     _docs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def add(self, item: Any) -> None:
+    def add(self, item: Any) -> list[Doc]:
+        """Lines with the same key are merged, so every document comes from `finish`."""
         source = billing_line(self.scope, self.day, item)
         key = BILLING_USAGE.doc_id(source)
         previous = self._docs.get(key)
         self._docs[key] = source if previous is None else merge_lines(previous, source)
+        return []
 
     def finish(self) -> list[Doc]:
         return [Doc(BILLING_USAGE, source) for _, source in sorted(self._docs.items())]

@@ -11,10 +11,7 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from copilot_usage.shaping import source_keys as src
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.values import counts, text
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     BREAKDOWN_FEATURE,
     BREAKDOWN_IDE,
     BREAKDOWN_LANGUAGE_FEATURE,
@@ -26,6 +23,9 @@ from copilot_usage.store.indices import (
     LANGUAGE,
     MODEL,
 )
+from copilot_usage.shaping import source_keys as src
+from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.values import counts, text
 
 RowKey = tuple[str, str | None, str | None, str | None, str | None]
 Counters = list[int | None]

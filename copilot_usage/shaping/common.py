@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from copilot_usage.model import Scope
+from copilot_usage.schema.indices import DAY, PR_COUNTS, PR_MEDIANS, PR_PREFIX, SCOPE, SCOPE_TYPE
 from copilot_usage.shaping.values import count, number
-from copilot_usage.store.indices import DAY, PR_COUNTS, PR_MEDIANS, PR_PREFIX, SCOPE, SCOPE_TYPE
 
 
 def base(scope: Scope, day: str) -> dict[str, Any]:

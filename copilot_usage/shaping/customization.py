@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from copilot_usage.shaping import source_keys as src
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.values import array, count, text
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     CUSTOMIZATION_INTERACTION_COUNTS,
     CUSTOMIZATION_KINDS,
     DISTINCT_USE_COUNTS,
     USER_INITIATED_INTERACTION_COUNT,
 )
+from copilot_usage.shaping import source_keys as src
+from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.values import array, count, text
 
 _SOURCES = tuple(
     (kind, f"totals_by_{kind}", distinct, interactions)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     FEATURE_GROUP_AGENT,
     FEATURE_GROUP_APP,
     FEATURE_GROUP_CHAT,

@@ -13,10 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from copilot_usage.shaping.breakdowns import Counters, RowKey
-from copilot_usage.shaping.features import feature_group
-from copilot_usage.shaping.values import fraction
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     AGENT_LOC_ADDED_SHARE,
     AGENT_LOC_ADDED_SUM,
     AGENT_LOC_DELETED_SUM,
@@ -41,6 +38,9 @@ from copilot_usage.store.indices import (
     LOC_SUGGESTED_TO_ADD_SUM,
     USER_INITIATED_INTERACTION_COUNT,
 )
+from copilot_usage.shaping.breakdowns import Counters, RowKey
+from copilot_usage.shaping.features import feature_group
+from copilot_usage.shaping.values import fraction
 
 CODE_COMPLETION = "code_completion"
 COPILOT_CLI = "copilot_cli"

@@ -15,11 +15,7 @@ import datetime as dt
 from typing import Any
 
 from copilot_usage.model import Scope
-from copilot_usage.shaping import source_keys as src
-from copilot_usage.shaping.common import add_pull_requests, base
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.values import array, check_day, count, number, obj, text
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     AUTHORED_BY,
     DAY,
     ENTERPRISE_ID,
@@ -39,6 +35,10 @@ from copilot_usage.store.indices import (
     TOTAL_MERGED,
     Doc,
 )
+from copilot_usage.shaping import source_keys as src
+from copilot_usage.shaping.common import add_pull_requests, base
+from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.values import array, check_day, count, number, obj, text
 
 
 def repo_names(record: dict[str, Any]) -> dict[str, str]:

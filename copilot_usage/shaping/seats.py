@@ -11,11 +11,7 @@ import datetime as dt
 from typing import Any
 
 from copilot_usage.model import Scope
-from copilot_usage.shaping import source_keys as src
-from copilot_usage.shaping.common import base
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.values import count, day_text, obj, optional_timestamp, text
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     ASSIGNED_SEATS,
     ASSIGNEE_TYPE,
     ASSIGNEE_TYPE_NONE,
@@ -58,6 +54,10 @@ from copilot_usage.store.indices import (
     USER_LOGIN,
     Doc,
 )
+from copilot_usage.shaping import source_keys as src
+from copilot_usage.shaping.common import base
+from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.values import count, day_text, obj, optional_timestamp, text
 
 # A seat key for a seat without an assignee: "~" never occurs in a GitHub login, so it cannot collide.
 UNASSIGNED_KEY_PREFIX = "~unassigned"
@@ -65,11 +65,13 @@ _INACTIVE_SUMMARY = {7: INACTIVE_7D_SEATS, 14: INACTIVE_14D_SEATS, 28: INACTIVE_
 
 
 class SeatsShaper:
-    """Shapes one scope's seat listing on one snapshot day: `add` each seat, then `summary` once."""
+    """Shapes one scope's seat listing on one snapshot day: `add` each seat, then `finish` once for the
+    seat summary, built from `billing` (the organization's billing endpoint; None for enterprises)."""
 
-    def __init__(self, scope: Scope, snapshot_day: dt.date):
+    def __init__(self, scope: Scope, snapshot_day: dt.date, billing: dict[str, Any] | None = None):
         self.scope = scope
         self.snapshot_day = snapshot_day
+        self.billing = billing
         self._day = snapshot_day.isoformat()
         self._month_start = snapshot_day.replace(day=1)
         self._logins: set[str] = set()
@@ -84,7 +86,14 @@ class SeatsShaper:
         self._active_this_month = 0
         self._added_this_month = 0
 
-    def add(self, seat: dict[str, Any]) -> Doc:
+    def add(self, seat: dict[str, Any]) -> list[Doc]:
+        """The shaper interface (shaping/base.py): the seat's document."""
+        return [self.seat(seat)]
+
+    def finish(self) -> list[Doc]:
+        return [self.summary(self.billing)]
+
+    def seat(self, seat: dict[str, Any]) -> Doc:
         """The seat's document; raises RecordError for a malformed or exactly repeated seat row."""
         if type(seat) is not dict:
             raise RecordError("seat is not an object")

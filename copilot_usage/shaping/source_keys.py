@@ -1,4 +1,4 @@
-"""Keys of GitHub's records that are not also index field names (those come from store/indices.py).
+"""Keys of GitHub's records that are not also index field names (those come from schema/indices.py).
 
 Kept in one place so a renamed GitHub key is a one-line change.
 """

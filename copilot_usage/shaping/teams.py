@@ -9,11 +9,7 @@ import datetime as dt
 from typing import Any
 
 from copilot_usage.model import Scope
-from copilot_usage.shaping import source_keys as src
-from copilot_usage.shaping.common import base
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.values import obj, required_id, required_text, text
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     PARENT_NAME,
     PARENT_SLUG,
     TEAM,
@@ -24,6 +20,10 @@ from copilot_usage.store.indices import (
     TEAMS_SNAPSHOT,
     Doc,
 )
+from copilot_usage.shaping import source_keys as src
+from copilot_usage.shaping.common import base
+from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.values import obj, required_id, required_text, text
 
 
 def shape_team(scope: Scope, snapshot_day: dt.date, team: dict[str, Any]) -> Doc:

@@ -18,27 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from copilot_usage.model import Scope
-from copilot_usage.shaping import source_keys as src
-from copilot_usage.shaping.aggregate import put_vscode_agent
-from copilot_usage.shaping.breakdowns import KEY_DIMENSIONS, Counters, RowKey, add_counters, read_rows
-from copilot_usage.shaping.common import base, sort_key
-from copilot_usage.shaping.customization import customization_fields
-from copilot_usage.shaping.errors import RecordError
-from copilot_usage.shaping.features import feature_group
-from copilot_usage.shaping.lines import line_fields
-from copilot_usage.shaping.values import (
-    check_day,
-    count,
-    counts,
-    flag,
-    fraction,
-    number,
-    obj,
-    required_id,
-    required_text,
-    text,
-)
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     ACCEPTANCE_RATE,
     ACTIVE,
     ACTIVE_USERS,
@@ -122,6 +102,26 @@ from copilot_usage.store.indices import (
     USERS_IN_REPORT,
     VSCODE_AGENT_USERS,
     Doc,
+)
+from copilot_usage.shaping import source_keys as src
+from copilot_usage.shaping.aggregate import put_vscode_agent
+from copilot_usage.shaping.breakdowns import KEY_DIMENSIONS, Counters, RowKey, add_counters, read_rows
+from copilot_usage.shaping.common import base, sort_key
+from copilot_usage.shaping.customization import customization_fields
+from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.features import feature_group
+from copilot_usage.shaping.lines import line_fields
+from copilot_usage.shaping.values import (
+    check_day,
+    count,
+    counts,
+    flag,
+    fraction,
+    number,
+    obj,
+    required_id,
+    required_text,
+    text,
 )
 
 # --- membership ----------------------------------------------------------------------------------------
@@ -584,7 +584,11 @@ class UsersShaper:
     def users_added(self) -> int:
         return self._summary.users
 
-    def add(self, record: dict[str, Any]) -> Doc:
+    def add(self, record: dict[str, Any]) -> list[Doc]:
+        """The shaper interface (shaping/base.py): the user's document."""
+        return [self.user(record)]
+
+    def user(self, record: dict[str, Any]) -> Doc:
         """The user's user_daily document; raises RecordError (and counts nothing) for a bad record."""
         user = _User(record, self.scope, self._day)
         if user.source[USER_ID] in self._seen:

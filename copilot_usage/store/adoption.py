@@ -1,4 +1,5 @@
-"""Recomputes adoption scores from stored `user_daily` documents.
+"""Recomputes adoption scores from stored `user_daily` documents (the reading and writing; the windows and
+the scores are computed in shaping/adoption.py).
 
 Scores are kept per (scope, user, window end). Window ends are every Sunday (a weekly history that charts
 well and stays small: 52 documents per user and year) plus the latest stored day (the current leaderboard).
@@ -13,25 +14,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from copilot_usage.model import Scope
-from copilot_usage.shaping.adoption import score_window
+from copilot_usage.schema.indices import DAY, SCOPE, SCOPE_TYPE, USER_ID, index_by_key
+from copilot_usage.shaping.adoption import score_user_windows, window_ends
 from copilot_usage.store.errors import translated
-from copilot_usage.store.indices import DAY, SCOPE, SCOPE_TYPE, USER_ID, USER_LOGIN, Doc, index_by_key
 from copilot_usage.store.writer import BulkWriter, make_searchable
 
 PAGE_SIZE = 1000
-
-
-def window_ends(touched: Iterable[dt.date], latest: dt.date, window_days: int) -> list[dt.date]:
-    """Window ends whose window contains a touched day: Sundays and the latest day, never past `latest`."""
-    ends: set[dt.date] = set()
-    for day in touched:
-        for offset in range(window_days):
-            end = day + dt.timedelta(days=offset)
-            if end > latest:
-                break
-            if end.weekday() == 6 or end == latest:
-                ends.add(end)
-    return sorted(ends)
 
 
 def _scope_filter(scope: Scope, start: dt.date, end: dt.date) -> dict[str, Any]:
@@ -100,15 +88,9 @@ def refresh_adoption(es: Any, prefix: str, scope: Scope, touched: Iterable[dt.da
         return 0
     start = ends[0] - dt.timedelta(days=window_days - 1)
 
-    def docs() -> Iterator[Doc]:
-        for days in _user_days(es, prefix, scope, start, ends[-1]):
-            for end in ends:
-                first = (end - dt.timedelta(days=window_days - 1)).isoformat()
-                window = [d for d in days if first <= str(d[DAY])[:10] <= end.isoformat()]
-                if window:
-                    yield score_window(scope, window[0][USER_ID], window[-1].get(USER_LOGIN, ""), end, window)
-
-    result = BulkWriter(es, prefix).write(docs())
+    docs = (doc for days in _user_days(es, prefix, scope, start, ends[-1])
+            for doc in score_user_windows(scope, days, ends, window_days))
+    result = BulkWriter(es, prefix).write(docs)
     make_searchable(es, prefix, "user_adoption")
     _drop_superseded_latest(es, prefix, scope, latest)
     return result.written

@@ -12,8 +12,8 @@ from collections.abc import Collection
 from typing import Any
 
 from copilot_usage.model import Scope
+from copilot_usage.schema.indices import DAY, SCOPE, SCOPE_TYPE, index_by_key
 from copilot_usage.store.errors import translated
-from copilot_usage.store.indices import DAY, SCOPE, SCOPE_TYPE, index_by_key
 
 
 def delete_stale(es: Any, prefix: str, index_key: str, scope: Scope, day: dt.date, keep_ids: Collection[str]) -> int:

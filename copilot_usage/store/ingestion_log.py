@@ -17,8 +17,7 @@ from typing import Any
 from elasticsearch import AuthorizationException, Elasticsearch, NotFoundError
 
 from copilot_usage.model import Scope
-from copilot_usage.store.errors import StoreError, translated
-from copilot_usage.store.indices import (
+from copilot_usage.schema.indices import (
     ATTEMPTS,
     CONTENT_HASH,
     DAY,
@@ -37,6 +36,7 @@ from copilot_usage.store.indices import (
     STATUSES,
     Doc,
 )
+from copilot_usage.store.errors import StoreError, translated
 from copilot_usage.store.naming import check_prefix
 from copilot_usage.store.writer import BulkWriter
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 
+from copilot_usage.schema.indices import IndexDef, all_indices
 from copilot_usage.store.errors import translated
-from copilot_usage.store.indices import IndexDef, all_indices
 from copilot_usage.store.mapping_diff import MappingDiff, diff_mappings
 from copilot_usage.store.naming import check_prefix, template_name
 

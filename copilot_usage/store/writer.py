@@ -24,6 +24,7 @@ from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout, TlsError
 from elasticsearch import ApiError, Elasticsearch
 
+from copilot_usage.schema.indices import Doc
 from copilot_usage.settings import BULK_MAX_DOCS_DEFAULT
 from copilot_usage.store.errors import (
     BLOCK_ERROR,
@@ -37,7 +38,6 @@ from copilot_usage.store.errors import (
     short,
     translated,
 )
-from copilot_usage.store.indices import Doc
 from copilot_usage.store.naming import check_prefix
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 from dashboards.build import VARIABLE_FIELDS
 from dashboards.inspect import index_of, panels, query_fields, query_variables, uses
 

@@ -20,11 +20,11 @@ from elasticsearch import Elasticsearch, helpers
 
 from copilot_usage.model import Report
 from copilot_usage.run import run
+from copilot_usage.schema import indices as ix
 from copilot_usage.settings import Settings
 from copilot_usage.simulator import SimulatorServer, World
 from copilot_usage.simulator.faults import Faults
 from copilot_usage.simulator.snapshots import billing, seats_page
-from copilot_usage.store import indices as ix
 from copilot_usage.store.client import make_client
 from dashboards.alerts import Rule, es_model, rules
 from dashboards.inspect import index_of, panels

@@ -13,9 +13,9 @@ from elasticsearch import Elasticsearch
 
 from copilot_usage.model import Scope, ScopeType
 from copilot_usage.run import run
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS, score_window
 from copilot_usage.simulator import SimulatorServer, World
-from copilot_usage.store import indices as ix
 from copilot_usage.store.adoption import refresh_adoption
 from copilot_usage.store.client import make_client
 from tests.fixtures.simulator import SIM_TODAY, report_rows, row_is_active, sim_config

@@ -10,9 +10,9 @@ import pytest
 from copilot_usage.model import Scope, ScopeType
 from copilot_usage.planner import EDGE_DAYS, EXPIRING_SOON_DAYS, FIRST_ORGANIZATION_DAY
 from copilot_usage.run import run
+from copilot_usage.schema import indices as ix
 from copilot_usage.settings import Settings
 from copilot_usage.simulator import SimulatorServer, World
-from copilot_usage.store import indices as ix
 from copilot_usage.store.ingestion_log import IngestionLog
 from tests.fixtures.simulator import SIM_TODAY, report_rows, sim_config
 

@@ -24,8 +24,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from copilot_usage.digest import cli as digest_cli
 from copilot_usage.digest import render
 from copilot_usage.run import run
+from copilot_usage.schema import indices as ix
 from copilot_usage.simulator import SimulatorServer, World
-from copilot_usage.store import indices as ix
 from tests.fixtures.simulator import SIM_AUTH, SIM_TODAY, report_rows, sim_config
 from tests.integration.test_collect import NOW, ORGS, clock, settings_for
 

@@ -8,9 +8,9 @@ import logging
 import pytest
 from azure.functions.timer import TimerRequest
 
+from copilot_usage.schema import indices as ix
 from copilot_usage.secrets import SecretError
 from copilot_usage.simulator import SimulatorServer, World
-from copilot_usage.store import indices as ix
 from tests.fixtures.functions import app_functions
 from tests.fixtures.simulator import SIM_TODAY, sim_config
 

@@ -16,8 +16,8 @@ from copilot_usage.cli import main
 from copilot_usage.model import Report, Scope, ScopeType
 from copilot_usage.planner import Task
 from copilot_usage.run import run
+from copilot_usage.schema import indices as ix
 from copilot_usage.settings import Settings
-from copilot_usage.store import indices as ix
 from copilot_usage.store.ingestion_log import IngestionLog
 
 DOCS = Path(__file__).parents[1] / "fixtures" / "github_docs"

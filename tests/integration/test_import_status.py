@@ -14,8 +14,8 @@ import pytest
 
 from copilot_usage.cli import main
 from copilot_usage.importer import infer_kind
+from copilot_usage.schema import indices as ix
 from copilot_usage.simulator import SimulatorServer, World
-from copilot_usage.store import indices as ix
 from tests.fixtures.simulator import SIM_TODAY, report_rows, sim_config
 
 ORG = "sim-org-1"

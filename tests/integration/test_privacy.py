@@ -20,9 +20,9 @@ from copilot_usage import reveal
 from copilot_usage.privacy import PSEUDONYM_PREFIX, pseudonym, pseudonymous_id
 from copilot_usage.retention import PER_USER_INDICES, reflag_small_teams
 from copilot_usage.run import run
+from copilot_usage.schema import indices as ix
 from copilot_usage.settings import Secret
 from copilot_usage.simulator import SimulatorServer, World
-from copilot_usage.store import indices as ix
 from dashboards.inspect import index_of, panels
 from dashboards.provisioning import datasources
 from dashboards.registry import rendered

@@ -16,8 +16,8 @@ from copilot_usage import reprocess
 from copilot_usage.archive import LocalArchive
 from copilot_usage.model import Scope, ScopeType
 from copilot_usage.run import run
+from copilot_usage.schema import indices as ix
 from copilot_usage.simulator import SimulatorServer, World
-from copilot_usage.store import indices as ix
 from tests.fixtures.simulator import SIM_TODAY, sim_config
 from tests.integration.test_collect import ENT, NOW, ORGS, clock, settings_for
 

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from copilot_usage.run import run
+from copilot_usage.schema import indices as ix
 from copilot_usage.simulator import SimulatorServer, World
-from copilot_usage.store import indices as ix
 from tests.fixtures.simulator import SIM_AUTH, SIM_TODAY, TIMEOUT, api_get, sim_config
 from tests.integration.test_collect import ENT, NOW, ORGS, clock, settings_for
 

@@ -8,9 +8,9 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from copilot_usage.model import Scope, ScopeType
+from copilot_usage.schema.indices import INGESTION_LOG, STATUSES, IndexDef
 from copilot_usage.store.client import make_client
 from copilot_usage.store.errors import StoreError
-from copilot_usage.store.indices import INGESTION_LOG, STATUSES, IndexDef
 from copilot_usage.store.ingestion_log import ERROR_LIMIT, IngestionLog, LogEntry, freshness, next_entry
 from copilot_usage.store.templates import ensure_indices
 from tests.fixtures.engine import EngineProxy

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
+from copilot_usage.schema.indices import DATE, KEYWORD, LONG, TEXT, IndexDef, all_indices
 from copilot_usage.store.client import make_client
-from copilot_usage.store.indices import DATE, KEYWORD, LONG, TEXT, IndexDef, all_indices
 from copilot_usage.store.mapping_diff import diff_mappings
 from copilot_usage.store.templates import TEMPLATE_PRIORITY, definition_hash, ensure_indices
 from tests.fixtures.engine import EngineProxy, stored_count

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from elasticsearch import Elasticsearch
 
+from copilot_usage.schema.indices import INGESTION_LOG, KEYWORD, LONG, TEXT, Doc, IndexDef
 from copilot_usage.store.client import make_client
 from copilot_usage.store.errors import StoreError, StoreUnavailable
-from copilot_usage.store.indices import INGESTION_LOG, KEYWORD, LONG, TEXT, Doc, IndexDef
 from copilot_usage.store.templates import ensure_indices
 from copilot_usage.store.writer import REASON_LIMIT, BulkWriter, ItemError, WriteResult
 from tests.fixtures.engine import (

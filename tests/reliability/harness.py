@@ -18,9 +18,9 @@ from typing import Any
 
 from copilot_usage.github.client import GitHubClient
 from copilot_usage.run import RunSummary, run
+from copilot_usage.schema import indices as ix
 from copilot_usage.settings import Settings
 from copilot_usage.simulator import SimulatorServer, World
-from copilot_usage.store import indices as ix
 from tests.fixtures.engine import Forward, ProxyRequest, ProxyResponse
 from tests.fixtures.simulator import SIM_TODAY, sim_config
 

@@ -17,8 +17,8 @@ from werkzeug import Response
 
 from copilot_usage.model import Report, Scope, ScopeType
 from copilot_usage.planner import Task
+from copilot_usage.schema import indices as ix
 from copilot_usage.simulator import SimulatorServer
-from copilot_usage.store import indices as ix
 from tests.fixtures.simulator import SIM_TODAY, report_rows
 from tests.reliability.harness import NOW, collect, harness_world, settings_for
 

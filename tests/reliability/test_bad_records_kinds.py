@@ -23,10 +23,11 @@ from werkzeug import Response
 
 from copilot_usage.model import Report, Scope, ScopeType, Snapshot
 from copilot_usage.planner import Task
+from copilot_usage.registry import github_name
 from copilot_usage.run import RunSummary
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping import source_keys as src
 from copilot_usage.simulator import SimulatorServer
-from copilot_usage.store import indices as ix
 from tests.fixtures.simulator import SIM_TODAY, api_get, report_rows
 from tests.reliability.harness import NOW, collect, harness_world, settings_for
 from tests.reliability.harness import snapshot as take_snapshot
@@ -105,7 +106,7 @@ def _split(good: list[bytes]) -> dict[str, bytes]:
 
 
 def _aggregate(sim: SimulatorServer) -> tuple[Served, Served, int, int]:
-    [record] = report_rows(sim, SIM_ORG, Report.AGGREGATE.endpoint(ScopeType.ORGANIZATION), DAY)
+    [record] = report_rows(sim, SIM_ORG, github_name(Report.AGGREGATE, ScopeType.ORGANIZATION), DAY)
     counter = ix.ACTIVE_USER_COUNTS[0]
     # After the good record, so a wrongly kept copy would overwrite its usage_daily document.
     damaged = [
@@ -127,7 +128,7 @@ def _aggregate(sim: SimulatorServer) -> tuple[Served, Served, int, int]:
 
 
 def _repos(sim: SimulatorServer) -> tuple[Served, Served, int, int]:
-    rows = report_rows(sim, SIM_ORG, Report.REPOS.endpoint(ScopeType.ORGANIZATION), DAY)
+    rows = report_rows(sim, SIM_ORG, github_name(Report.REPOS, ScopeType.ORGANIZATION), DAY)
     assert rows, "the simulator served no repository rows for the day"
     row = rows[0]
 
@@ -151,8 +152,8 @@ def _repos(sim: SimulatorServer) -> tuple[Served, Served, int, int]:
 
 
 def _user_teams(sim: SimulatorServer) -> tuple[Served, Served, int, int]:
-    users = report_rows(sim, SIM_ORG, Report.USERS.endpoint(ScopeType.ORGANIZATION), DAY)
-    rows = report_rows(sim, SIM_ORG, Report.USER_TEAMS.endpoint(ScopeType.ORGANIZATION), DAY)
+    users = report_rows(sim, SIM_ORG, github_name(Report.USERS, ScopeType.ORGANIZATION), DAY)
+    rows = report_rows(sim, SIM_ORG, github_name(Report.USER_TEAMS, ScopeType.ORGANIZATION), DAY)
     assert users, "the simulator served no users rows for the day"
     assert rows, "the simulator served no user-teams rows for the day"
     row = rows[0]
@@ -273,7 +274,7 @@ KINDS = [
 
 def _serve_report(server: HTTPServer, report: Report, files: dict[str, bytes]) -> None:
     base = server.url_for("").rstrip("/")
-    name = report.endpoint(ScopeType.ORGANIZATION)
+    name = github_name(report, ScopeType.ORGANIZATION)
     links = [f"{base}/files/{name}/{f}?se=1&sig=fake" for f in files]
     server.expect_request(f"{API}/copilot/metrics/reports/{name}").respond_with_json(
         {"download_links": links, "report_day": DAY.isoformat()})

@@ -15,10 +15,10 @@ from typing import Any
 import requests
 
 from copilot_usage.run import RunSummary
+from copilot_usage.schema import indices as ix
 from copilot_usage.simulator import SimulatorServer
 from copilot_usage.simulator.faults import Faults
 from copilot_usage.simulator.replies import Reply
-from copilot_usage.store import indices as ix
 from tests.reliability.harness import (
     NOW,
     ManualClock,

@@ -8,9 +8,9 @@ import logging
 
 from copilot_usage.model import Report, Scope, ScopeType
 from copilot_usage.planner import Task
+from copilot_usage.schema import indices as ix
 from copilot_usage.simulator import SimulatorServer
 from copilot_usage.simulator.faults import Faults
-from copilot_usage.store import indices as ix
 from tests.fixtures.simulator import SIM_TODAY
 from tests.reliability.harness import (
     NOW,

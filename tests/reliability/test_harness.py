@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 from tests.reliability.harness import differences, stale_adoption_windows, unfinished_complete_days
 
 

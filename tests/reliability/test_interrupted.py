@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from copilot_usage.schema import indices as ix
 from copilot_usage.simulator import SimulatorServer
 from copilot_usage.simulator.faults import Faults
-from copilot_usage.store import indices as ix
 from copilot_usage.store.client import make_client
 from tests.fixtures.engine import DropConnection, EngineProxy, Forward, ProxyRequest, ProxyResponse
 from tests.fixtures.simulator import SIM_TODAY

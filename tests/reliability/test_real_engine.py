@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from copilot_usage.report import summarize
+from copilot_usage.schema import indices as ix
 from copilot_usage.simulator import SimulatorServer
-from copilot_usage.store import indices as ix
 from copilot_usage.store.client import make_client
 from copilot_usage.store.ingestion_log import freshness
 from copilot_usage.store.templates import ensure_indices

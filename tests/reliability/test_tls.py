@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import trustme
 
+from copilot_usage.schema import indices as ix
 from copilot_usage.simulator import SimulatorServer
-from copilot_usage.store import indices as ix
 from tests.fixtures.engine import EngineProxy
 from tests.reliability.harness import NOW, collect, differences, harness_world, settings_for, snapshot
 

@@ -10,9 +10,9 @@ import pytest
 from copilot_usage.digest.deliver import webhook_format
 from copilot_usage.periods import Target, biggest_changes, compare, read_targets, window
 from copilot_usage.privacy import pseudonym, pseudonymous_id
+from copilot_usage.schema import indices as ix
 from copilot_usage.secrets import resolve_settings
 from copilot_usage.settings import ConfigError, Secret, Settings
-from copilot_usage.store import indices as ix
 from tests.unit.test_secrets import VAULT, DictSource
 
 BASE = {"GITHUB_PAT": "x", "ORGANIZATION_SLUGS": "acme"}

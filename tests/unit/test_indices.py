@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from copilot_usage.store import indices as ix
+from copilot_usage.schema import indices as ix
 
 VALID_TYPES = {"keyword", "long", "double", "boolean", "date", "text"}
 SHAPED = [i for i in ix.all_indices() if i is not ix.INGESTION_LOG]

@@ -6,6 +6,7 @@ import itertools
 import pytest
 
 from copilot_usage.model import Scope, ScopeType
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping import adoption
 from copilot_usage.shaping.adoption import (
     ADOPTION_BAND_THRESHOLDS,
@@ -14,7 +15,6 @@ from copilot_usage.shaping.adoption import (
     band_of,
     score_window,
 )
-from copilot_usage.store import indices as ix
 
 ORG = Scope(ScopeType.ORGANIZATION, "octo-org")
 END = dt.date(2026, 11, 20)

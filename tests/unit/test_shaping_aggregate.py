@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from copilot_usage.model import Scope, ScopeType
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping.aggregate import shape_aggregate
 from copilot_usage.shaping.errors import RecordError
-from copilot_usage.store import indices as ix
 
 DATA = Path(__file__).parent / "data"
 ORG = Scope(ScopeType.ORGANIZATION, "octo-org")

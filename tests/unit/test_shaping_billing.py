@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 
 from copilot_usage.model import Scope, ScopeType
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping.billing import BillingUsageShaper, billing_line, merge_lines
 from copilot_usage.shaping.errors import RecordError
-from copilot_usage.store import indices as ix
 
 ORG = Scope(ScopeType.ORGANIZATION, "octo-org")
 DAY = dt.date(2026, 11, 19)

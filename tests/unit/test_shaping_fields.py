@@ -12,6 +12,7 @@ from copilot_usage.derived import period_doc, team_doc
 from copilot_usage.model import Scope, ScopeType
 from copilot_usage.periods import Target, compare, window
 from copilot_usage.privacy import PrivacySettings, protect
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping.adoption import score_window
 from copilot_usage.shaping.aggregate import shape_aggregate
 from copilot_usage.shaping.billing import BillingUsageShaper
@@ -20,7 +21,6 @@ from copilot_usage.shaping.seats import SeatsShaper
 from copilot_usage.shaping.teams import shape_team
 from copilot_usage.shaping.users import UsersShaper, membership_from_user_teams
 from copilot_usage.spend import SeatCounts, SeatPrices, spend
-from copilot_usage.store import indices as ix
 
 DATA = Path(__file__).parent / "data"
 ORG = Scope(ScopeType.ORGANIZATION, "octo-org")
@@ -51,13 +51,13 @@ def every_doc() -> list[ix.Doc]:
     teams = [{**row, "day": "2026-11-20"} for row in _lines("user_teams_1_day.ndjson")]
     membership, _ = membership_from_user_teams(teams, ORG, DAY)
     shaper = UsersShaper(ORG, DAY, membership)
-    user_docs = [shaper.add(record) for record in _lines("users_1_day.ndjson")]
+    user_docs = [shaper.user(record) for record in _lines("users_1_day.ndjson")]
     app_user = {**_lines("users_1_day.ndjson")[0], "user_id": 1003, "user_login": "carol", "used_copilot_app": True,
                 "used_vscode_agent": True, "totals_by_vscode_agent": {"session_count": 1, "total_user_messages": 3}}
     for kind, distinct in zip(ix.CUSTOMIZATION_KINDS, ix.DISTINCT_USE_COUNTS, strict=True):
         app_user[distinct] = 2
         app_user[f"totals_by_{kind}"] = [{kind: "other", "interaction_count": 4}]
-    user_docs.append(shaper.add(app_user))
+    user_docs.append(shaper.user(app_user))
     docs += user_docs + shaper.finish()
 
     review = {"authored_by": "human", "reviewed_by": "human", "total_merged": 1,
@@ -68,11 +68,11 @@ def every_doc() -> list[ix.Doc]:
                                       "pull_request_review_times": [review]}))
     seats = json.loads((DATA / "seats_page.json").read_text())["seats"]
     org_seats = SeatsShaper(ORG, DAY)
-    docs += [org_seats.add(seat) for seat in seats]
+    docs += [org_seats.seat(seat) for seat in seats]
     docs.append(org_seats.summary(json.loads((DATA / "billing.json").read_text())))
     ent_seats = SeatsShaper(ENT, DAY)
-    docs += [ent_seats.add({**seat, "organization": {"login": "octo-org"}}) for seat in seats]
-    docs.append(ent_seats.add({**seats[0], "assignee": None}))
+    docs += [ent_seats.seat({**seat, "organization": {"login": "octo-org"}}) for seat in seats]
+    docs.append(ent_seats.seat({**seats[0], "assignee": None}))
     docs.append(ent_seats.summary(None))
     docs += [shape_team(ORG, DAY, team) for team in json.loads((DATA / "teams.json").read_text())]
     docs.append(score_window(ORG, 1001, "alice", DAY, [d.source for d in user_docs[:1]]))

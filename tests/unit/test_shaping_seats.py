@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from copilot_usage.model import Scope, ScopeType
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.seats import SeatsShaper
-from copilot_usage.store import indices as ix
 
 DATA = Path(__file__).parent / "data"
 ORG = Scope(ScopeType.ORGANIZATION, "octo-org")
@@ -38,7 +38,7 @@ def seat(login: str | None, last_activity_at: str | None, org: str | None = None
 
 def test_seat_documents_golden():
     shaper = SeatsShaper(ORG, SNAPSHOT)
-    octocat, octokitten = (shaper.add(s) for s in seats())
+    octocat, octokitten = (shaper.seat(s) for s in seats())
     assert octocat.index is ix.SEATS
     assert octocat.source == {
         **COMMON, "seat_key": "octocat", "user_login": "octocat", "user_id": 1, "assignee_type": "user",
@@ -61,7 +61,7 @@ def test_seat_documents_golden():
 def test_summary_with_billing_golden():
     shaper = SeatsShaper(ORG, SNAPSHOT)
     for s in seats():
-        shaper.add(s)
+        shaper.seat(s)
     summary = shaper.summary(billing())
     assert summary.index is ix.SEAT_SUMMARY
     assert summary.source == {
@@ -92,7 +92,7 @@ def test_summary_with_billing_golden():
     ],
 )
 def test_inactivity_buckets_at_their_boundaries(last_activity_at, days, inactive):
-    doc = SeatsShaper(ORG, SNAPSHOT).add(seat("mona", last_activity_at)).source
+    doc = SeatsShaper(ORG, SNAPSHOT).seat(seat("mona", last_activity_at)).source
     assert doc["days_since_last_activity"] == days
     assert (doc["inactive_7d"], doc["inactive_14d"], doc["inactive_28d"]) == inactive
     assert doc["never_used"] is (last_activity_at is None)
@@ -100,9 +100,9 @@ def test_inactivity_buckets_at_their_boundaries(last_activity_at, days, inactive
 
 def test_enterprise_duplicates_are_flagged_and_counted_once():
     shaper = SeatsShaper(ENT, SNAPSHOT)
-    first = shaper.add(seat("mona", "2026-11-19T10:00:00Z", org="org-a"))
-    again = shaper.add(seat("Mona", "2026-11-19T10:00:00Z", org="org-b"))  # logins are case-insensitive
-    other = shaper.add(seat("hubot", None, org="org-b"))
+    first = shaper.seat(seat("mona", "2026-11-19T10:00:00Z", org="org-a"))
+    again = shaper.seat(seat("Mona", "2026-11-19T10:00:00Z", org="org-b"))  # logins are case-insensitive
+    other = shaper.seat(seat("hubot", None, org="org-b"))
     assert (first.source["counted"], again.source["counted"], other.source["counted"]) == (True, False, True)
     assert first.source["organization"] == "org-a"
     assert len({first.id, again.id, other.id}) == 3
@@ -115,33 +115,33 @@ def test_enterprise_duplicates_are_flagged_and_counted_once():
 
 def test_exact_duplicate_row_is_rejected():
     shaper = SeatsShaper(ENT, SNAPSHOT)
-    shaper.add(seat("mona", None, org="org-a"))
+    shaper.seat(seat("mona", None, org="org-a"))
     with pytest.raises(RecordError, match="duplicate seat row"):
-        shaper.add(seat("mona", None, org="org-a"))
+        shaper.seat(seat("mona", None, org="org-a"))
     assert shaper.summary(None).source["seat_rows"] == 1
 
 
 def test_unassigned_seats_get_distinct_stable_keys():
     shaper = SeatsShaper(ORG, SNAPSHOT)
-    a = shaper.add(seat(None, None))
-    b = shaper.add(seat(None, None))
+    a = shaper.seat(seat(None, None))
+    b = shaper.seat(seat(None, None))
     assert a.source["unassigned"] is True
     assert a.source["assignee_type"] == "none"
     assert "user_login" not in a.source
     assert a.source["counted"] is b.source["counted"] is True
     assert a.id != b.id
     again = SeatsShaper(ORG, SNAPSHOT)
-    assert [again.add(seat(None, None)).id, again.add(seat(None, None)).id] == [a.id, b.id]
+    assert [again.seat(seat(None, None)).id, again.seat(seat(None, None)).id] == [a.id, b.id]
     assert shaper.summary(None).source["unassigned_seats"] == 2
 
 
 def test_enterprise_summary_is_derived_from_seats():
     shaper = SeatsShaper(ENT, SNAPSHOT)
     # a: active 18 days ago and added this month; b: active last month; c: never used, leaving.
-    shaper.add(seat("a", "2026-11-02T00:00:00Z", org="o", created_at="2026-11-01T00:00:00Z"))
-    shaper.add(seat("b", "2026-10-31T23:00:00Z", org="o", created_at="2026-03-01T00:00:00Z"))
-    shaper.add(seat("c", None, org="o", pending_cancellation_date="2026-12-01"))
-    shaper.add(seat("a", "2026-11-02T00:00:00Z", org="p"))  # duplicate login: not counted again
+    shaper.seat(seat("a", "2026-11-02T00:00:00Z", org="o", created_at="2026-11-01T00:00:00Z"))
+    shaper.seat(seat("b", "2026-10-31T23:00:00Z", org="o", created_at="2026-03-01T00:00:00Z"))
+    shaper.seat(seat("c", None, org="o", pending_cancellation_date="2026-12-01"))
+    shaper.seat(seat("a", "2026-11-02T00:00:00Z", org="p"))  # duplicate login: not counted again
     summary = shaper.summary(None).source
     assert summary == {
         "day": "2026-11-20", "scope_type": "enterprise", "scope": "octo-ent",
@@ -167,7 +167,7 @@ def test_bad_seats_raise_record_error(mutate, reason):
     bad = seats()[0]
     mutate(bad)
     with pytest.raises(RecordError) as caught:
-        SeatsShaper(ORG, SNAPSHOT).add(bad)
+        SeatsShaper(ORG, SNAPSHOT).seat(bad)
     assert caught.value.reason == reason
 
 

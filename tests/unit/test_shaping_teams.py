@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from copilot_usage.model import Scope, ScopeType
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.teams import shape_team
-from copilot_usage.store import indices as ix
 
 DATA = Path(__file__).parent / "data"
 ORG = Scope(ScopeType.ORGANIZATION, "octo-org")

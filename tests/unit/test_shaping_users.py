@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from copilot_usage.model import Scope, ScopeType
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.users import Membership, TeamRef, UsersShaper, membership_from_user_teams
-from copilot_usage.store import indices as ix
 
 DATA = Path(__file__).parent / "data"
 ORG = Scope(ScopeType.ORGANIZATION, "octo-org")
@@ -40,7 +40,7 @@ def shape_all(records, teams=None, day=DAY, scope=ORG):
     membership, rejected = membership_from_user_teams(teams if teams is not None else user_teams(), scope, day)
     assert rejected == []
     shaper = UsersShaper(scope, day, membership)
-    user_docs = [shaper.add(r) for r in records]
+    user_docs = [shaper.user(r) for r in records]
     return user_docs, shaper.finish()
 
 
@@ -237,7 +237,7 @@ def test_team_without_members_in_the_report_gets_a_zero_row():
 
 def test_without_membership_only_the_summary_is_emitted():
     shaper = UsersShaper(ORG, DAY)
-    docs = [shaper.add(r) for r in users()]
+    docs = [shaper.user(r) for r in users()]
     assert all(d.source["teams"] == [] for d in docs)
     assert [d.index for d in shaper.finish()] == [ix.USER_SUMMARY_DAILY]
     assert Membership.empty(ORG, DAY).teams == []
@@ -247,13 +247,13 @@ def test_server_side_only_user():
     record = {"user_id": 5, "user_login": "ghost", "day": "2026-11-20", "used_copilot_code_review_passive": True,
               "totals_by_ide": [], "totals_by_feature": None, "future_field": [1, 2]}
     shaper = UsersShaper(ORG, DAY)
-    doc = shaper.add(record).source
+    doc = shaper.user(record).source
     assert doc == {**COMMON, "user_id": 5, "user_login": "ghost", "used_copilot_code_review_passive": True,
                    "teams": [], "ides": [], "languages": [], "models": [], "features": [], "acceptance_rate": None,
                    "loc_acceptance_rate": None, "server_side_only": True, "active": True}
     # A row with nothing in it is a seated user without activity that day (about 40 % of a real report's
     # rows): not active, so not a server-side-only user either.
-    silent = shaper.add({"user_id": 6, "user_login": "idle", "day": "2026-11-20"}).source
+    silent = shaper.user({"user_id": 6, "user_login": "idle", "day": "2026-11-20"}).source
     assert (silent["server_side_only"], silent["active"]) == (False, False)
     summary = shaper.finish()[-1].source
     assert summary["server_side_only_users"] == 1
@@ -281,7 +281,7 @@ def test_top_dimensions_rank_by_generations_then_interactions_then_name():
         ],
         "totals_by_language_model": [{"language": "go", "model": "gpt-5", "code_generation_activity_count": 9}],
     }
-    doc = UsersShaper(ORG, DAY).add(record).source
+    doc = UsersShaper(ORG, DAY).user(record).source
     assert doc["top_ide"] == "intellij"  # tie on generations, more interactions
     assert doc["top_feature"] == "agent_edit"  # full tie: alphabetical
     assert doc["top_language"] == "rust"  # summed over features: 6 > 4
@@ -298,7 +298,7 @@ def test_last_known_ide_is_the_latest_sample():
     newer.update(ide="visualstudio", last_known_ide_version={"ide_version": "17.14", "sampled_at": sampled},
                  last_known_plugin_version={"plugin": "", "plugin_version": "", "sampled_at": sampled})
     record["totals_by_ide"].append(newer)
-    doc = UsersShaper(ORG, DAY).add(record).source
+    doc = UsersShaper(ORG, DAY).user(record).source
     assert (doc["last_known_ide"], doc["ide_version"]) == ("visualstudio", "17.14")
     assert "plugin" not in doc  # GitHub's documented empty plugin strings mean unknown
     assert doc["ides"] == ["visualstudio", "vscode"]
@@ -309,7 +309,7 @@ def test_tolerated_values():
     long_login = "ü" * 3000
     record.update(user_login=long_login, user_id=1002.0, code_generation_activity_count=25.9,
                   loc_added_sum=2**63 - 1, used_chat=1, unknown={"nested": True}, ai_adoption_phase=None)
-    doc = UsersShaper(ORG, DAY).add(record).source
+    doc = UsersShaper(ORG, DAY).user(record).source
     assert doc["user_login"] == long_login  # kept; the keyword's ignore_above protects the index
     assert doc["user_id"] == 1002
     assert doc["code_generation_activity_count"] == 25
@@ -348,10 +348,10 @@ def test_bad_records_raise_and_count_nothing(mutate, reason):
     bad = users()[0]
     mutate(bad)
     with pytest.raises(RecordError) as caught:
-        shaper.add(bad)
+        shaper.user(bad)
     assert caught.value.reason == reason
     assert "alice" not in reason
-    shaper.add(users()[1])
+    shaper.user(users()[1])
     finished = shaper.finish()
     assert finished[-1].source["users_in_report"] == 1
     assert [t["member_count"] for t in by_index(finished, ix.TEAM_DAILY)] == [0, 1]
@@ -359,7 +359,7 @@ def test_bad_records_raise_and_count_nothing(mutate, reason):
 
 def test_record_that_is_not_an_object():
     with pytest.raises(RecordError, match="record is not an object"):
-        UsersShaper(ORG, DAY).add("alice")  # type: ignore[arg-type]
+        UsersShaper(ORG, DAY).user("alice")  # type: ignore[arg-type]
 
 
 def test_memory_is_bounded_by_teams_not_users():
@@ -368,12 +368,12 @@ def test_memory_is_bounded_by_teams_not_users():
     alice, bob = users()
     shaper = UsersShaper(ORG, DAY, membership)
     for i in range(200):
-        shaper.add({**(alice if i % 2 else bob), "user_id": i, "user_login": f"u{i}"})
+        shaper.user({**(alice if i % 2 else bob), "user_id": i, "user_login": f"u{i}"})
     tracemalloc.start()
     try:
         before = tracemalloc.take_snapshot()
         for i in range(200, 2200):
-            shaper.add({**(alice if i % 2 else bob), "user_id": i, "user_login": f"u{i}"})
+            shaper.user({**(alice if i % 2 else bob), "user_id": i, "user_login": f"u{i}"})
         after = tracemalloc.take_snapshot()
     finally:
         tracemalloc.stop()

@@ -2,10 +2,10 @@
 
 import pytest
 
+from copilot_usage.schema import indices as ix
 from copilot_usage.shaping.errors import RecordError
 from copilot_usage.shaping.features import feature_group
 from copilot_usage.shaping.values import count, counts, day_text, flag, number, ratio, text, timestamp
-from copilot_usage.store import indices as ix
 
 
 @pytest.mark.parametrize(

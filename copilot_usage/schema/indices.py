@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from copilot_usage.ids import doc_id
+from copilot_usage.schema.ids import doc_id
 
 # Field types, so mappings read as a table.
 KEYWORD: dict[str, Any] = {"type": "keyword", "ignore_above": 1024}
