@@ -48,6 +48,7 @@ from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
 from copilot_usage.shaping.aggregate import shape_aggregate
 from copilot_usage.shaping.billing import BillingUsageShaper
 from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.known_fields import new_fields
 from copilot_usage.shaping.repos import shape_repo
 from copilot_usage.shaping.seats import SeatsShaper
 from copilot_usage.shaping.teams import shape_team
@@ -85,6 +86,8 @@ class RunSummary:
     stopped: str | None = None  # why the run stopped before finishing its plan
     github: dict[str, Any] = field(default_factory=dict)
     mapping_changes: list[str] = field(default_factory=list)
+    # report -> fields its records carried that this collector does not know (kept in the raw archive)
+    new_fields: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -117,6 +120,7 @@ class RunSummary:
             "stopped": self.stopped,
             "github": self.github,
             "mapping_changes": self.mapping_changes,
+            "new_fields": {report: sorted(fields) for report, fields in sorted(self.new_fields.items())},
             "errors": self.errors,
         }
 
@@ -134,6 +138,7 @@ class _Outcome:
     deleted: int = 0
     error: str | None = None
     reasons: Counter[str] = field(default_factory=Counter)
+    new_fields: dict[str, set[str]] = field(default_factory=dict)
 
 
 class _Stop(Exception):
@@ -243,7 +248,8 @@ class Collector:
             self._archive(task.scope, report, task.day, download)
             shape = shape_aggregate if report is Report.AGGREGATE else _one(shape_repo)
             counts = _Counts()
-            docs = _shape_all(download.iter_records(), lambda rec: shape(task.scope, task.day, rec), counts)
+            docs = _shape_all(download.iter_records(), lambda rec: shape(task.scope, task.day, rec), counts,
+                              report.value)
             return self._store(task, [report], docs, counts, download, download.sha256)
 
     def _users(self, task: Task) -> _Outcome:
@@ -265,14 +271,15 @@ class Collector:
             membership_records: Iterable[dict] = ()
             if teams_download is not None:
                 self._archive(task.scope, Report.USER_TEAMS, task.day, teams_download)
-                membership_records = teams_download.iter_records()
+                membership_records = _noting(teams_download.iter_records(), Report.USER_TEAMS.value, counts)
             membership, rejected_rows = membership_from_user_teams(membership_records, task.scope, task.day)
             counts.set_aside(rejected_rows)
             counts.set_aside(entry.reason for _, entry in (teams_download.malformed if teams_download else ()))
             shaper = UsersShaper(task.scope, task.day, membership)
 
             def docs() -> Iterator[Doc]:
-                yield from _shape_all(users_download.iter_records(), lambda rec: [shaper.add(rec)], counts)
+                yield from _shape_all(users_download.iter_records(), lambda rec: [shaper.add(rec)], counts,
+                                      Report.USERS.value)
                 yield from shaper.finish()
 
             outcome = self._store(task, [Report.USERS], docs(), counts, users_download, combined)
@@ -434,6 +441,8 @@ class Collector:
                     error=error,
                     fetched_at=now,
                     first_fetched_at=before.first_fetched_at if before and before.first_fetched_at else now,
+                    new_fields=tuple(sorted(counts.new_fields.get(report.value, ()))) if not unchanged
+                    else (before.new_fields if before else ()),
                 )
             )
         self.log.record_many(entries)
@@ -442,6 +451,7 @@ class Collector:
             records=counts.records,
             rejected=counts.rejected,
             error=error,
+            new_fields=counts.new_fields,
         )
 
 
@@ -450,6 +460,13 @@ class _Counts:
     records: int = 0
     rejected: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    new_fields: dict[str, set[str]] = field(default_factory=dict)  # report -> fields not known yet
+
+    def note(self, report: str, record: dict) -> None:
+        """Remember the fields of `record` this collector does not know (they stay in the raw archive)."""
+        unknown = new_fields(report, record)
+        if unknown:
+            self.new_fields.setdefault(report, set()).update(unknown)
 
     def set_aside(self, reasons: Iterable[str]) -> None:
         """Count records that could not be used, by reason (cut short: a reason names a field, not data)."""
@@ -462,12 +479,21 @@ def _one(shape: Callable[[Scope, dt.date, dict], Doc]) -> Callable[[Scope, dt.da
     return lambda scope, day, record: [shape(scope, day, record)]
 
 
+def _noting(records: Iterable[dict], report: str, counts: _Counts) -> Iterator[dict]:
+    for record in records:
+        counts.note(report, record)
+        yield record
+
+
 def _shape_all(
-    records: Iterable[dict], shape: Callable[[dict], Iterable[Doc]], counts: _Counts
+    records: Iterable[dict], shape: Callable[[dict], Iterable[Doc]], counts: _Counts, report: str | None = None
 ) -> Iterator[Doc]:
-    """Shape records one by one; a record that cannot be shaped is counted and set aside."""
+    """Shape records one by one; a record that cannot be shaped is counted and set aside. For a report
+    (`report`), fields the collector does not know are noted on the way."""
     for record in records:
         counts.records += 1
+        if report is not None:
+            counts.note(report, record)
         try:
             docs = list(shape(record))
         except RecordError as exc:
@@ -539,6 +565,11 @@ def run(
         summary.add_error(f"Elasticsearch unavailable: {exc}")
     summary.github = dict(github.stats)
     summary.finished_at = clock()
+    for report, fields in sorted(summary.new_fields.items()):
+        for name in sorted(fields):
+            # Once per run and field: news for whoever maintains the collector, not an error.
+            logger.warning("new field seen: %s in report %s (kept in the raw archive; stored once the collector "
+                           "knows it: upgrade, then `copilot-usage reprocess`)", name, report)
     logger.info(summary.log_line())
     logger.debug("run took %.1f s", time.monotonic() - started)
     return summary
@@ -586,6 +617,8 @@ def _execute(
                     summary.rejected_reasons[reason] += n
                     summary.rejected_examples.setdefault(reason, f"{task.scope} {task.unit.value} {task.day}")
                 summary.deleted_stale += outcome.deleted
+                for report, fields in outcome.new_fields.items():
+                    summary.new_fields.setdefault(report, set()).update(fields)
                 if outcome.error:
                     summary.add_error(f"{task}: {outcome.error}")
         if on_task is not None:
