@@ -884,6 +884,11 @@ TEAM_SEAT_SPEND = IndexDef(
 
 
 # Every index the product writes. Shaping defines nothing of its own: it builds documents for these.
+# Computed across days after a run (adoption windows, period summaries, seat spend), not written by one day's
+# report: a day is complete without them, and the run after an interrupted one rewrites them.
+DERIVED_INDICES = (USER_ADOPTION, PERIOD_SUMMARY, TEAM_SEAT_SPEND)
+
+
 def all_indices() -> list[IndexDef]:
     return [
         INGESTION_LOG,
