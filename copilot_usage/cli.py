@@ -123,6 +123,10 @@ def _status(args: argparse.Namespace) -> int:
         print("no ingestion log yet: run `copilot-usage collect` first")
         return 1
     print(_table(rows))
+    for row in rows:
+        if row.get("new_fields"):
+            print(f"new field seen: {row['new_fields']} in report {row['report']} ({row['scope_type']} "
+                  f"{row['scope']}): kept in the raw archive; an upgrade and `reprocess` bring it in")
     return 0
 
 

@@ -19,6 +19,7 @@ from copilot_usage.privacy import PrivacySettings, protect
 from copilot_usage.registry import Joined, ReportSpec
 from copilot_usage.schema.indices import Doc
 from copilot_usage.shaping.errors import RecordError
+from copilot_usage.shaping.known_fields import new_fields
 from copilot_usage.store.adoption import refresh_adoption
 from copilot_usage.store.cleanup import delete_stale
 from copilot_usage.store.ingestion_log import IngestionLog, LogEntry
@@ -55,6 +56,13 @@ class DayResult:
     error: str | None = None
     reasons: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)  # reason -> where one record set aside for it was
+    new_fields: dict[str, set[str]] = field(default_factory=dict)  # report -> fields not known yet
+
+    def note(self, report: str, record: Any) -> None:
+        """Remember the fields of a report record this collector does not know (they stay in the archive)."""
+        unknown = new_fields(report, record) if isinstance(record, Mapping) else set()
+        if unknown:
+            self.new_fields.setdefault(report, set()).update(unknown)
 
     def set_aside(self, reasons: Iterable[str], example: str | None = None) -> None:
         for reason in reasons:
@@ -88,6 +96,7 @@ class DayLog:
         records: int = 0,
         rejected: int = 0,
         documents: int = 0,
+        new_fields: Mapping[str, set[str]] | None = None,
     ) -> None:
         """Log `status` for each report; UNCHANGED is logged as complete with the previous counts."""
         stamp = self.now()
@@ -110,6 +119,8 @@ class DayLog:
                 error=error,
                 fetched_at=stamp,
                 first_fetched_at=before.first_fetched_at if before and before.first_fetched_at else stamp,
+                new_fields=(before.new_fields if before else ()) if unchanged
+                else tuple(sorted((new_fields or {}).get(report.value, ()))),
             ))
         self.log.record_many(entries)
 
@@ -133,11 +144,11 @@ class DayPipeline:
         again. Only a day with nothing set aside removes anything: a fetch with damaged lines would otherwise
         delete the documents of records that an earlier, cleaner fetch stored."""
         result = DayResult(Status.COMPLETE)
-        joined = Joined(source.joined)
+        joined = Joined(_noting(source.joined, spec.joined[0].value, result) if spec.joined else source.joined)
         shaper = spec.shaper(scope, day, joined)
         result.set_aside(joined.set_aside)
         written: dict[str, set[str]] = {}
-        docs = _tracked(protect(_shaped(shaper, source, result), self.privacy), written, spec)
+        docs = _tracked(protect(_shaped(shaper, source, result, spec.logged[0].value), self.privacy), written, spec)
         write = BulkWriter(self.es, self.prefix, max_docs=self.max_docs, **self._writer_options).write(docs)
         result.set_aside(source.unreadable())
         if result.rejected:
@@ -161,10 +172,11 @@ class DayPipeline:
         if self.log is not None:
             self.log.record(scope, day, spec.logged[:1], result.status, content_hash=source.content_hash,
                             records=result.records, rejected=result.rejected,
-                            documents=sum(result.documents.values()))
+                            documents=sum(result.documents.values()), new_fields=result.new_fields)
             if spec.joined:
                 joined_status = Status.NOT_READY if source.joined_hash is None else Status.COMPLETE
-                self.log.record(scope, day, spec.joined, joined_status, content_hash=source.joined_hash)
+                self.log.record(scope, day, spec.joined, joined_status, content_hash=source.joined_hash,
+                                new_fields=result.new_fields)
         return result
 
     def refresh_adoption(self, days: Mapping[Scope, Iterable[dt.date]], window_days: int) -> int:
@@ -176,10 +188,18 @@ class DayPipeline:
         return written
 
 
-def _shaped(shaper: Any, source: DayRecords, result: DayResult) -> Iterator[Doc]:
-    """Feed records one by one; a record that cannot be shaped is counted and set aside, the rest kept."""
+def _noting(records: Iterable[Any], report: str, result: DayResult) -> Iterator[Any]:
+    for record in records:
+        result.note(report, record)
+        yield record
+
+
+def _shaped(shaper: Any, source: DayRecords, result: DayResult, report: str) -> Iterator[Doc]:
+    """Feed records one by one; a record that cannot be shaped is counted and set aside, the rest kept.
+    Fields of `report` the collector does not know are noted on the way."""
     for record in source.records:
         result.records += 1
+        result.note(report, record)
         try:
             docs = list(shaper.add(record))
         except RecordError as exc:

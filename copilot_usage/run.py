@@ -75,6 +75,8 @@ class RunSummary:
     stopped: str | None = None  # why the run stopped before finishing its plan
     github: dict[str, Any] = field(default_factory=dict)
     mapping_changes: list[str] = field(default_factory=list)
+    # report -> fields its records carried that this collector does not know (kept in the raw archive)
+    new_fields: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -107,6 +109,7 @@ class RunSummary:
             "stopped": self.stopped,
             "github": self.github,
             "mapping_changes": self.mapping_changes,
+            "new_fields": {report: sorted(fields) for report, fields in sorted(self.new_fields.items())},
             "errors": self.errors,
         }
 
@@ -335,6 +338,11 @@ def run(
         summary.add_error(f"Elasticsearch unavailable: {exc}")
     summary.github = dict(github.stats)
     summary.finished_at = clock()
+    for report, fields in sorted(summary.new_fields.items()):
+        for name in sorted(fields):
+            # Once per run and field: news for whoever maintains the collector, not an error.
+            logger.warning("new field seen: %s in report %s (kept in the raw archive; stored once the collector "
+                           "knows it: upgrade, then `copilot-usage reprocess`)", name, report)
     logger.info(summary.log_line())
     logger.debug("run took %.1f s", time.monotonic() - started)
     return summary
@@ -382,6 +390,8 @@ def _execute(
                     summary.rejected_reasons[reason] += n
                     summary.rejected_examples.setdefault(reason, f"{task.scope} {task.unit.value} {task.day}")
                 summary.deleted_stale += outcome.deleted
+                for report, fields in outcome.new_fields.items():
+                    summary.new_fields.setdefault(report, set()).update(fields)
                 if outcome.error:
                     summary.add_error(f"{task}: {outcome.error}")
         if on_task is not None:

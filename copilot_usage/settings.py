@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from copilot_usage.envparts import EnvPart
+from copilot_usage.envparts import quote as _quote
 from copilot_usage.model import SLUG_RE, Scope, ScopeType
 
 if TYPE_CHECKING:
@@ -200,13 +202,13 @@ def _strip_userinfo(url: str) -> str:
     return f"{parts.scheme}://{masked}{host}{parts.path}{query}"
 
 
-class _Reader:
-    """Reads and validates variables, collecting every problem instead of stopping at the first."""
+class _Reader(EnvPart):
+    """Reads and validates variables, collecting every problem instead of stopping at the first. Whole
+    numbers and numbers are read as every settings part reads them (EnvPart); names here may have aliases
+    (the classic deployment's), so `raw` and `text` look those up too."""
 
     def __init__(self, env: Mapping[str, str]):
-        self.env = env
-        self.problems: list[str] = []
-        self.sources: dict[str, str] = {}
+        super().__init__(env, [])
 
     def raw(self, name: str) -> str | None:
         for candidate in (name, *ALIASES.get(name, ())):
@@ -230,34 +232,6 @@ class _Reader:
             self.problems.append(f"{self.sources.get(name, name)} is set but empty")
             return None
         return value.strip()
-
-    def integer(self, name: str, default: int | None, lo: int, hi: int) -> int | None:
-        value = self.text(name)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            self.problems.append(f"{name} must be a whole number, got {_quote(value)}")
-            return default
-        if not lo <= number <= hi:
-            self.problems.append(f"{name} must be between {lo} and {hi}, got {number}")
-            return default
-        return number
-
-    def number(self, name: str, default: float, lo: float, hi: float) -> float:
-        value = self.text(name)
-        if value is None:
-            return default
-        try:
-            number = float(value)
-        except ValueError:
-            self.problems.append(f"{name} must be a number, got {_quote(value)}")
-            return default
-        if not lo <= number <= hi or number != number:  # NaN fails both bounds checks only here
-            self.problems.append(f"{name} must be between {lo:g} and {hi:g}, got {_quote(value)}")
-            return default
-        return number
 
     def date(self, name: str) -> dt.date | None:
         value = self.text(name)
@@ -443,9 +417,3 @@ class _Reader:
         return settings
 
 
-def _quote(value: str, limit: int = 60) -> str:
-    """Echo a bad value back safely: short, printable, quoted."""
-    cleaned = "".join(c if c.isprintable() else "?" for c in value)
-    if len(cleaned) > limit:
-        cleaned = cleaned[:limit] + "..."
-    return repr(cleaned)

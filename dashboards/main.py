@@ -135,11 +135,13 @@ def chat() -> RowSpec:
         series("Chat & agent active users", "monthly_active_chat_users and monthly_active_agent_users (max per day).",
                U, (ix.MONTHLY_ACTIVE_CHAT_USERS, ix.MONTHLY_ACTIVE_AGENT_USERS), agg="max"),
         series("Daily users by feature", "Users per day who used chat, agent mode, the coding agent, code review "
-               "(requested themselves), the CLI and the Copilot app: chat_users, agent_users, coding_agent_users, "
-               "code_review_users, cli_users, copilot_app_users of the users report (max per day).", S,
+               "(requested themselves), the CLI, the Copilot app and the VS Code Agents window: chat_users, "
+               "agent_users, coding_agent_users, code_review_users, cli_users, copilot_app_users, "
+               "vscode_agent_users of the users report (max per day).", S,
                (ix.CHAT_USERS, ix.AGENT_USERS, ix.CODING_AGENT_USERS, ix.CODE_REVIEW_USERS, ix.CLI_USERS,
-                ix.COPILOT_APP_USERS), agg="max",
-               labels=("Chat", "Agent mode", "Coding agent", "Code review", "CLI", "Copilot app")),
+                ix.COPILOT_APP_USERS, ix.VSCODE_AGENT_USERS), agg="max",
+               labels=("Chat", "Agent mode", "Coding agent", "Code review", "CLI", "Copilot app",
+                       "VS Code Agents window")),
         series("Adoption phases over time", "Users per AI adoption phase and day: phase_0_users (no cohort) … "
                "phase_3_users of the users report (max per day).", S, ix.PHASE_USERS, agg="max",
                labels=("No cohort", "Phase 1", "Phase 2", "Phase 3")),
@@ -309,7 +311,17 @@ def pull_requests() -> RowSpec:
         table("Repositories", "Per repository (repos report): sums of PRs created, merged, created by Copilot.",
               ix.REPO_DAILY, (ix.PR_TOTAL_CREATED, ix.PR_TOTAL_MERGED, ix.PR_TOTAL_CREATED_BY_COPILOT),
               (ix.REPOSITORY,)),
+        table("Review times by repository", "Per repository, pull requests written and reviewed by people (the "
+              "repos report's pull_request_review_times, GitHub's only combination so far): the mean over the "
+              "range of GitHub's daily medians, in minutes, from ready to first review, first to final review "
+              "and final review to merge (a median over the range cannot be rebuilt from daily medians), and "
+              "the merged pull requests those times cover.", ix.REPO_DAILY, REVIEW_MEDIANS, (ix.REPOSITORY,),
+              agg="avg", extra=(Metric("30", "sum", ix.PR_REVIEW_TIMES_TOTAL_MERGED, label="Merged PRs timed"),),
+              query=f"{ix.PR_REVIEW_TIMES_TOTAL_MERGED}:>0"),
     ))
+
+
+REVIEW_MEDIANS = tuple(ix.PR_PREFIX + name for name in ix.REVIEW_TIME_MINUTES if name.startswith("median_"))
 
 
 def cli_credits() -> RowSpec:
@@ -317,6 +329,10 @@ def cli_credits() -> RowSpec:
     return RowSpec("CLI and AI credits", (
         series("CLI activity", "Per day: sum of cli_session_count, cli_request_count, cli_prompt_count.", U,
                (ix.CLI_SESSION_COUNT, ix.CLI_REQUEST_COUNT, ix.CLI_PROMPT_COUNT)),
+        series("CLI customization", "Per day: interactions that used a skill, a custom agent, an MCP server, a "
+               "slash command or a plugin (sum of skill_, custom_agent_, mcp_, slash_cmd_ and plugin_"
+               "interaction_count over the users report).", UD, ix.CUSTOMIZATION_INTERACTION_COUNTS,
+               labels=("Skills", "Custom agents", "MCP servers", "Slash commands", "Plugins")),
         series("AI credits used", "Per day: sum(ai_credits_used) over the users report.", S, (ix.AI_CREDITS_USED,)),
         table("AI credits per user", "Per login: sum(ai_credits_used).", UD, (ix.AI_CREDITS_USED,),
               (ix.USER_LOGIN,), variables=("scope", "user")),

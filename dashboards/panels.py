@@ -16,7 +16,11 @@ LATEST = Bucket("7", "terms", ix.DAY, size=1, order_by="_key")
 
 # Column and series names: GitHub's field names made readable; every visible metric gets one.
 LABELS: dict[str, str] = {
-    ix.COUNTED_SEATS: "Seats (counted)",  # not "Counted …": a column name starting with "Count" reads as Grafana's own
+    # Not "Counted …": a column name starting with "Count" reads as Grafana's own generated name.
+    ix.COUNTED_SEATS: "Seats (counted)",
+    ix.PR_PREFIX + "median_minutes_ready_to_first_review": "Ready to first review (min)",
+    ix.PR_PREFIX + "median_minutes_first_to_final_review": "First to final review (min)",
+    ix.PR_PREFIX + "median_minutes_final_review_to_merge": "Final review to merge (min)",
     ix.CODE_GENERATION_ACTIVITY_COUNT: "Generations",
     ix.CODE_ACCEPTANCE_ACTIVITY_COUNT: "Acceptances",
     ix.LOC_SUGGESTED_TO_ADD_SUM: "Lines suggested",

@@ -71,16 +71,20 @@ else
   echo "install-tools: no Java/Maven: tests fall back to the bundled engine (see README)" >&2
 fi
 
-# Headless Chromium renders the HTML report to a screenshot (tests/integration/test_report_html.py). In CI it
-# is installed from the distribution's packages when missing; elsewhere the test is skipped without it.
-if ! command -v chromium >/dev/null 2>&1; then
+# From the distribution's packages, in CI, when missing (elsewhere their tests are skipped and say why):
+# - chromium renders the HTML report to a screenshot (tests/integration/test_report_html.py);
+# - shellcheck checks the shell hooks and entrypoints (tests/infra).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "${CI:-}" = "true" ] && command -v apt-get >/dev/null 2>&1; then
     apt_get="apt-get"
     [ "$(id -u)" -eq 0 ] || apt_get="sudo apt-get"
     ${apt_get} update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive ${apt_get} install -y -qq chromium >/dev/null \
-      || { echo "install-tools: could not install chromium" >&2; exit 1; }
+    DEBIAN_FRONTEND=noninteractive ${apt_get} install -y -qq "${missing[@]}" >/dev/null \
+      || { echo "install-tools: could not install ${missing[*]}" >&2; exit 1; }
   else
-    echo "install-tools: no chromium: the HTML report screenshot test is skipped (CI installs it)" >&2
+    echo "install-tools: not installed: ${missing[*]}: their tests are skipped (CI installs them)" >&2
   fi
 fi

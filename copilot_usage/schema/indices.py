@@ -90,6 +90,8 @@ ATTEMPTS = "attempts"
 ERROR = "error"
 FETCHED_AT = "fetched_at"
 FIRST_FETCHED_AT = "first_fetched_at"
+# Top-level fields of the day's records this collector does not know yet (shaping/known_fields.py).
+NEW_FIELDS = "new_fields"
 DOCUMENT_COUNT = "document_count"
 
 STATUS_COMPLETE = "complete"
@@ -112,6 +114,7 @@ INGESTION_LOG = IndexDef(
         ERROR: {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 512}}},
         FETCHED_AT: DATE,
         FIRST_FETCHED_AT: DATE,
+        NEW_FIELDS: KEYWORD,
     },
     description="what the collector knows about each (scope, report, day): status, counts, content hash",
 )
@@ -881,6 +884,11 @@ TEAM_SEAT_SPEND = IndexDef(
 
 
 # Every index the product writes. Shaping defines nothing of its own: it builds documents for these.
+# Computed across days after a run (adoption windows, period summaries, seat spend), not written by one day's
+# report: a day is complete without them, and the run after an interrupted one rewrites them.
+DERIVED_INDICES = (USER_ADOPTION, PERIOD_SUMMARY, TEAM_SEAT_SPEND)
+
+
 def all_indices() -> list[IndexDef]:
     return [
         INGESTION_LOG,

@@ -26,6 +26,7 @@ from copilot_usage.schema.indices import (
     FETCHED_AT,
     FIRST_FETCHED_AT,
     INGESTION_LOG,
+    NEW_FIELDS,
     RECORD_COUNT,
     REJECTED_COUNT,
     REPORT,
@@ -64,6 +65,7 @@ class LogEntry:
     error: str | None = None
     fetched_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     first_fetched_at: dt.datetime | None = None
+    new_fields: tuple[str, ...] = ()  # fields of the day's records this collector does not know yet
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -101,6 +103,7 @@ class LogEntry:
             ERROR: self.error,
             FETCHED_AT: _iso(self.fetched_at),
             FIRST_FETCHED_AT: _iso(self.first_fetched_at) if self.first_fetched_at else None,
+            NEW_FIELDS: sorted(self.new_fields),
         }
 
     def doc_id(self) -> str:
@@ -124,6 +127,7 @@ class LogEntry:
                 error=source.get(ERROR),
                 fetched_at=_parse_time(_text(source, FETCHED_AT)),
                 first_fetched_at=_parse_time(source[FIRST_FETCHED_AT]) if source.get(FIRST_FETCHED_AT) else None,
+                new_fields=tuple(str(f) for f in (source.get(NEW_FIELDS) or ())),
             )
         except (TypeError, ValueError) as e:
             raise ValueError(f"malformed ingestion log entry: {e}") from None
@@ -257,7 +261,8 @@ def freshness(es: Elasticsearch, prefix: str) -> list[dict[str, Any]]:
 
     For `copilot-usage status`; sorted by scope type, scope and report. Empty if nothing was logged yet.
     Row keys: scope_type, scope, report, last_complete_day, one count per status (complete, not_ready,
-    empty, failed), total, last_fetched_at, latest_error, latest_error_day.
+    empty, failed), total, last_fetched_at, latest_error, latest_error_day, new_fields (fields of the
+    report this collector does not know yet, seen on any logged day).
     """
     index = INGESTION_LOG.name(check_prefix(prefix))
     _refresh_if_allowed(es, index)
@@ -284,6 +289,7 @@ def freshness(es: Elasticsearch, prefix: str) -> list[dict[str, Any]]:
                         "aggs": {"last_day": {"max": {"field": DAY}}},
                     },
                     "last_fetched": {"max": {"field": FETCHED_AT}},
+                    "new_fields": {"terms": {"field": NEW_FIELDS, "size": 50}},
                     "errors": {
                         "filter": {"exists": {"field": ERROR}},
                         "aggs": {
@@ -332,6 +338,7 @@ def _freshness_row(bucket: Mapping[str, Any]) -> dict[str, Any]:
         "last_fetched_at": _from_millis(last_fetched) if last_fetched is not None else None,
         "latest_error": latest.get(ERROR),
         "latest_error_day": dt.date.fromisoformat(latest[DAY][:10]) if latest.get(DAY) else None,
+        "new_fields": ", ".join(sorted(str(b["key"]) for b in bucket["new_fields"]["buckets"])),
     }
 
 

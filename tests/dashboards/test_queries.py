@@ -577,3 +577,49 @@ def _variables(query: str) -> list[str]:
     import re
 
     return re.findall(r"\$(\w+)", query)
+
+
+# --- added panels on the late-2026 fields: each number recomputed from the simulator's own rows ------------
+def test_cli_customization_counts_interactions_per_kind(loaded: tuple[Elasticsearch, World]) -> None:
+    es, world = loaded
+    want = {kind: 0 for kind in ix.CUSTOMIZATION_KINDS}
+    for record in user_rows(world):
+        for kind in ix.CUSTOMIZATION_KINDS:
+            for row in record.get(f"totals_by_{kind}") or []:
+                # GitHub has used two names for the count; whichever the row carries.
+                want[kind] += next(v for k, v in row.items() if k.endswith("interaction_count"))
+    assert sum(want.values()) > 0
+    got = shown_series(es, MAIN["CLI customization"])
+    names = dict(zip(ix.CUSTOMIZATION_KINDS, ("Skills", "Custom agents", "MCP servers", "Slash commands", "Plugins"),
+                     strict=True))
+    for kind, total in want.items():
+        assert sum(v or 0 for _, v in got[names[kind]]) == total, kind
+
+
+def test_review_times_are_the_mean_of_githubs_daily_medians_per_repository(loaded: tuple[Elasticsearch, World]) -> None:
+    es, world = loaded
+    timed: dict[str, list[dict[str, Any]]] = {}
+    for day in REPORT_DAYS:
+        for row in world.repo_rows(org_scope(world), day):
+            for entry in row.get("pull_request_review_times") or []:
+                if (entry.get("authored_by"), entry.get("reviewed_by")) == ("human", "human") and entry["total_merged"]:
+                    timed.setdefault(f"{row['repo_owner_name']}/{row['repo_name']}", []).append(entry)
+    assert timed, "the simulator's repos report should carry review times for some repositories"
+    table = shown_table(es, MAIN["Review times by repository"])
+    shown = {r[table.columns[0]]: r for r in table.rows}  # the repository column, under its label
+    assert set(shown) == set(timed)
+    for repo, entries in timed.items():
+        for key, column in (("median_minutes_ready_to_first_review", "Ready to first review (min)"),
+                            ("median_minutes_first_to_final_review", "First to final review (min)"),
+                            ("median_minutes_final_review_to_merge", "Final review to merge (min)")):
+            assert math.isclose(shown[repo][column], sum(e[key] for e in entries) / len(entries)), (repo, key)
+        assert shown[repo]["Merged PRs timed"] == sum(e["total_merged"] for e in entries)
+
+
+def test_daily_users_by_feature_include_the_vscode_agents_window(loaded: tuple[Elasticsearch, World]) -> None:
+    es, world = loaded
+    got = dict(shown_series(es, MAIN["Daily users by feature"])["VS Code Agents window"])
+    for day in REPORT_DAYS:
+        users = sum(1 for r in world.user_records(org_scope(world), day) if r.get(ix.USED_VSCODE_AGENT) is True)
+        key = int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp() * 1000)
+        assert (got.get(key) or 0) == users, day

@@ -20,12 +20,14 @@ from tests.integration.test_collect import NOW, clock, settings_for
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 STATUS_KEYS = ["scope_type", "scope", "report", "last_complete_day", "complete", "not_ready", "empty", "failed",
-               "total", "last_fetched_at", "latest_error", "latest_error_day"]
+               "total", "last_fetched_at", "latest_error", "latest_error_day", "new_fields"]
 REPORT_SCOPE_KEYS = ["scope", "since", "until", "adoption", "top_languages", "top_ides", "top_models", "seat_waste",
-                     "ai_credits_and_cli", "freshness"]
+                     "ai_credits_and_cli", "freshness", "period_over_period", "seat_spend"]
 REPORT_SECTION_KEYS = {
     "adoption": ["days_reported", "monthly_active_users", "average_daily_active_users", "engaged_users",
-                 "interactions", "code_generations", "code_acceptances", "acceptance_rate"],
+                 "interactions", "code_generations", "code_acceptances", "acceptance_rate", "ide_generations",
+                 "cli_generations", "ide_share", "cli_share", "lines_added", "agent_lines_share",
+                 "completion_lines_acceptance_rate"],
     "seat_waste": ["snapshot_day", "counted_seats", "never_used_seats", "inactive_28d_seats", "unused_share"],
     "ai_credits_and_cli": ["ai_credits_used", "peak_daily_ai_credit_users", "peak_daily_cli_users", "cli_sessions",
                            "cli_requests"],
@@ -33,7 +35,8 @@ REPORT_SECTION_KEYS = {
 TOP_KEYS = ["name", "code_generations", "code_acceptances"]
 FRESHNESS_KEYS = ["report", "last_complete_day", "complete_days", "failed_days"]
 CSV_COLUMNS = ["scope", "since", "until", "section", "metric", "value"]
-CSV_SECTIONS = {"adoption", "seat_waste", "ai_credits_and_cli", "top_languages", "top_ides", "top_models", "freshness"}
+CSV_SECTIONS = {"adoption", "seat_waste", "ai_credits_and_cli", "top_languages", "top_ides", "top_models", "freshness",
+                "period_week", "period_28d", "period_month", "seat_spend", "seat_spend_team"}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 

@@ -168,8 +168,8 @@ def test_mapping_conflict_sets_those_records_aside_with_the_reason_and_stores_th
     # No day complete that is not whole, and users days without a CLI user are complete.
     assert unfinished_complete_days(expected, actual) == []
     # Everything else is there: every index but user_daily (and what is derived from it) equals the reference.
-    derived = {ix.USER_DAILY.key, ix.USER_ADOPTION.key, ix.INGESTION_LOG.key, ix.TEAM_DAILY.key,
-               ix.TEAM_BREAKDOWN.key, ix.USER_SUMMARY_DAILY.key}
+    derived = {ix.USER_DAILY.key, ix.INGESTION_LOG.key, ix.TEAM_DAILY.key, ix.TEAM_BREAKDOWN.key,
+               ix.USER_SUMMARY_DAILY.key, *(i.key for i in ix.DERIVED_INDICES)}
     for key, docs in expected.items():
         if key not in derived:
             assert actual[key] == docs, key
