@@ -21,8 +21,8 @@ from tests.fixtures.simulator import SIM_TODAY, sim_config
 from tests.unit.test_secrets import FakeCredential, fake_vault
 
 ORG, ORG2, ENT = "sim-org-1", "sim-org-2", "sim-enterprise-1"
-PAT = "ghp_doctorclassictoken000000000000000000"
-FINE = "github_pat_doctorfinegrained000000000000"
+PAT = "ghp_fake-classic-token-for-doctor-tests"  # the prefix is what doctor reads; not a token
+FINE = "github_pat_fake-fine-grained-for-doctor-tests"
 
 
 @pytest.fixture
