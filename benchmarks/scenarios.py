@@ -16,6 +16,7 @@ from typing import Any
 import harness
 import requests
 
+from copilot_usage import defaults
 from copilot_usage.model import Scope, ScopeType
 from copilot_usage.schema.indices import (
     INGESTION_LOG,
@@ -30,7 +31,7 @@ from copilot_usage.schema.indices import (
 from copilot_usage.simulator import SimConfig, SimulatorServer, World
 
 Result = dict[str, Any]
-SIM_HEADERS = {"Authorization": f"Bearer {harness.TOKEN}", "X-GitHub-Api-Version": "2026-03-10"}
+SIM_HEADERS = {"Authorization": f"Bearer {harness.TOKEN}", "X-GitHub-Api-Version": defaults.GITHUB_API_VERSION}
 
 
 def engine_label() -> str:

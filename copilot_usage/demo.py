@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from copilot_usage import report, report_data, report_html
+from copilot_usage import defaults, report, report_data, report_html
 from copilot_usage.model import ScopeType
 from copilot_usage.settings import Settings
 from copilot_usage.simulator import SimConfig, SimulatorServer, World
 from copilot_usage.store.writer import make_searchable
 
-INDEX_PREFIX = "copilot_"
+INDEX_PREFIX = defaults.INDEX_PREFIX
 # The simulator accepts any bearer token; this one only has to look like a credential to Settings.
 DEMO_TOKEN = "demo-token-for-the-local-simulator"  # noqa: S105 - not a secret: the simulator takes any token
 # Sized so the bundled test engine (a few hundred to a few thousand documents per second on a small

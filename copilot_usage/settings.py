@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from copilot_usage import defaults
 from copilot_usage.envparts import EnvPart
 from copilot_usage.envparts import quote as _quote
 from copilot_usage.model import SLUG_RE, Scope, ScopeType
@@ -33,10 +34,7 @@ DATE_RE = API_VERSION_RE
 KEY_VAULT_SECRET_NAME_RE = re.compile(r"^[0-9A-Za-z-]{1,127}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ES_COMPAT_MODES = ("auto", "elasticsearch", "opensearch")
-# Documents per bulk request. In the bundled engine (benchmarks, ingestion) 2,000 per request wrote about
-# twice as fast as 500 and 4,000 barely faster than 2,000; 2,000 of our documents are about 3 MB, inside
-# the 5-15 MB Elasticsearch suggests for a bulk request.
-BULK_MAX_DOCS_DEFAULT = 2000
+BULK_MAX_DOCS_DEFAULT = defaults.BULK_MAX_DOCS
 
 # Names that users of the classic deployment already have in their pipelines and .env files.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -82,8 +80,8 @@ class Settings:
     organizations: tuple[str, ...] = ()
     enterprises: tuple[str, ...] = ()
     github_token: Secret | None = None
-    github_api_url: str = "https://api.github.com"
-    github_api_version: str = "2026-03-10"
+    github_api_url: str = defaults.GITHUB_API_URL
+    github_api_version: str = defaults.GITHUB_API_VERSION
     github_app_id: int | None = None
     github_app_installation_id: int | None = None
     github_app_private_key: Secret | None = None
@@ -92,13 +90,13 @@ class Settings:
     rate_limit_reserve: int = 100
     max_concurrency: int = 4
     bulk_max_docs: int = BULK_MAX_DOCS_DEFAULT
-    elasticsearch_url: str = "http://localhost:9200"
+    elasticsearch_url: str = defaults.ELASTICSEARCH_URL
     elasticsearch_username: str | None = None
     elasticsearch_password: Secret | None = None
     elasticsearch_api_key: Secret | None = None
     elasticsearch_ca_certs: str | None = None
     elasticsearch_compat: str = "auto"
-    index_prefix: str = "copilot_"
+    index_prefix: str = defaults.INDEX_PREFIX
     late_window_days: int = 7
     late_refresh_hours: float = 24.0
     backfill_start: dt.date | None = None
@@ -349,14 +347,14 @@ class _Reader(EnvPart):
         if ca_certs is not None and not Path(ca_certs).is_file():
             p.append(f"ELASTICSEARCH_CA_CERTS must name an existing CA bundle file, got {_quote(ca_certs)}")
 
-        prefix = self.text("INDEX_PREFIX", "copilot_")
+        prefix = self.text("INDEX_PREFIX", defaults.INDEX_PREFIX)
         assert prefix is not None
         if not INDEX_PREFIX_RE.match(prefix):
             p.append(
                 f"INDEX_PREFIX must be lowercase letters, digits, '-' or '_' and start with a letter or digit, "
                 f"got {_quote(prefix)}"
             )
-            prefix = "copilot_"
+            prefix = defaults.INDEX_PREFIX
 
         today = self.date("COPILOT_USAGE_TODAY")
         backfill_start = self.date("BACKFILL_START")
@@ -369,17 +367,17 @@ class _Reader(EnvPart):
         if archive_dir and archive_container_url:
             p.append("set either ARCHIVE_DIR or ARCHIVE_CONTAINER_URL, not both")
 
-        api_version = self.text("GITHUB_API_VERSION", "2026-03-10")
+        api_version = self.text("GITHUB_API_VERSION", defaults.GITHUB_API_VERSION)
         assert api_version is not None
         if not API_VERSION_RE.match(api_version):
             p.append(f"GITHUB_API_VERSION must look like 2026-03-10, got {_quote(api_version)}")
-            api_version = "2026-03-10"
+            api_version = defaults.GITHUB_API_VERSION
 
         settings = Settings(
             organizations=orgs,
             enterprises=enterprises,
             github_token=Secret(token) if token else None,
-            github_api_url=self.url("GITHUB_API_URL", "https://api.github.com") or "https://api.github.com",
+            github_api_url=self.url("GITHUB_API_URL", defaults.GITHUB_API_URL) or defaults.GITHUB_API_URL,
             github_api_version=api_version,
             github_app_id=app_id,
             github_app_installation_id=installation_id,
@@ -389,7 +387,7 @@ class _Reader(EnvPart):
             rate_limit_reserve=self.integer("RATE_LIMIT_RESERVE", 100, 0, 15000) or 0,
             max_concurrency=self.integer("MAX_CONCURRENCY", 4, 1, 32) or 4,
             bulk_max_docs=self.integer("BULK_MAX_DOCS", BULK_MAX_DOCS_DEFAULT, 1, 10_000) or BULK_MAX_DOCS_DEFAULT,
-            elasticsearch_url=self.url("ELASTICSEARCH_URL", "http://localhost:9200") or "http://localhost:9200",
+            elasticsearch_url=self.url("ELASTICSEARCH_URL", defaults.ELASTICSEARCH_URL) or defaults.ELASTICSEARCH_URL,
             elasticsearch_username=es_user,
             elasticsearch_password=Secret(es_password) if es_password else None,
             elasticsearch_api_key=Secret(es_api_key) if es_api_key else None,

@@ -19,7 +19,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from copilot_usage import __version__
+from copilot_usage import __version__, defaults
 from copilot_usage.github.errors import AppAuthError
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class InstallationTokenProvider:
         *,
         clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
-        api_version: str = "2026-03-10",
+        api_version: str = defaults.GITHUB_API_VERSION,
         timeout: float = 30.0,
         max_retries: int = 2,
         sleep: Callable[[float], None] = time.sleep,

@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from copilot_usage import __version__
+from copilot_usage import __version__, defaults
 from copilot_usage.github import endpoints
 from copilot_usage.github.errors import (
     PERMISSION_HEADERS,
@@ -165,7 +165,7 @@ class GitHubHttp:
         base_url: str,
         token_provider: Callable[[], str],
         *,
-        api_version: str = "2026-03-10",
+        api_version: str = defaults.GITHUB_API_VERSION,
         timeout: tuple[float, float] = (10.0, 30.0),
         retry: RetryPolicy | None = None,
         max_rate_wait: float = 120.0,
