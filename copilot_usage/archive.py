@@ -318,7 +318,7 @@ class BlobArchive:
                 # decompress=False: we stored gzip bytes and decompress them as one stream ourselves;
                 # the SDK's automatic decoding would undo Content-Encoding per ranged chunk.
                 downloader = self._container.download_blob(key, decompress=False)
-                with gzip.GzipFile(fileobj=_DownloadReader(downloader), mode="rb") as stream:
+                with gzip.GzipFile(fileobj=cast(BinaryIO, _DownloadReader(downloader)), mode="rb") as stream:
                     yield cast(BinaryIO, stream)
 
         return opener

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -67,8 +68,9 @@ def endpoints(options: DemoOptions) -> Iterator[tuple[SimulatorServer, Any]]:
     """The simulator (2 orgs + 1 enterprise) and the engine, both on 127.0.0.1, stopped on exit."""
     from osmem_server import OsmemServer
 
-    config = SimConfig(orgs=2, enterprises=1, users=options.users, teams=12, days=options.days,
-                       **({"today": options.today} if options.today else {}))
+    config = SimConfig(orgs=2, enterprises=1, users=options.users, teams=12, days=options.days)
+    if options.today:
+        config = dataclasses.replace(config, today=options.today)
     engine = OsmemServer.start(japanese=False, addr=f"127.0.0.1:{options.port_es}" if options.port_es else None)
     try:
         with SimulatorServer(World(config), port=options.port_github) as github:

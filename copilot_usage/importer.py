@@ -18,7 +18,7 @@ import hashlib
 import json
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -125,7 +125,7 @@ def import_files(
                 joined=joined or (),
                 content_hash=content_hash,
                 joined_hash=content_hash if joined is not None else None,
-                example=lambda record, where=where: _example(where[0], record),
+                example=_example_at(where),
             )
             # Nothing is removed: an imported file may hold only part of a day that a collection stored whole.
             outcome = pipeline.run(spec, scope_, day, source, replace=False)
@@ -208,6 +208,11 @@ def _spilled(path: Path, where: list[str]) -> Iterator[Any]:
         for line in handle:
             where[0], record = json.loads(line)
             yield record
+
+
+def _example_at(where: list[str]) -> Callable[[Any], str]:
+    """An example maker reading the current file position from `where` (updated as the spill is read)."""
+    return lambda record: _example(where[0], record)
 
 
 def _example(where: str, record: Any) -> str:

@@ -144,11 +144,11 @@ def _worth_refetching(states: list[LogState], options: PlanOptions) -> bool:
 def no_report_wait_hours(attempts: int, stale: bool, options: PlanOptions) -> float:
     """How long after its last fetch a day that answered "no report" `attempts` times is asked again."""
     if stale:
-        return min(STALE_MAX_WAIT_HOURS, options.stale_retry_hours * 2 ** max(0, attempts - 1))
+        return min(STALE_MAX_WAIT_HOURS, options.stale_retry_hours * 2.0 ** max(0, attempts - 1))
     if attempts < FRESH_FREE_RETRIES:
         return 0.0
     # Half an interval of slack: a run starting a little early still counts (as for the refetch rule).
-    intervals = 2 ** (attempts - FRESH_FREE_RETRIES) - 0.5
+    intervals = 2.0 ** (attempts - FRESH_FREE_RETRIES) - 0.5
     return min(FRESH_MAX_WAIT_HOURS, options.run_interval_hours * intervals)
 
 

@@ -46,7 +46,7 @@ def _search(es: Elasticsearch, index: ix.IndexDef, prefix: str, **body: Any) -> 
             return None
 
 
-def _scope_filter(scope: Scope, since: dt.date | None = None, until: dt.date | None = None) -> list[dict]:
+def _scope_filter(scope: Scope, since: dt.date | None = None, until: dt.date | None = None) -> list[dict[str, Any]]:
     clauses: list[dict[str, Any]] = [{"term": {ix.SCOPE_TYPE: scope.type.value}}, {"term": {ix.SCOPE: scope.slug}}]
     if since is not None or until is not None:
         day_range: dict[str, str] = {}
@@ -254,7 +254,7 @@ def summarize(es: Elasticsearch, prefix: str, scopes: list[Scope] | None = None,
     until_day = until
     chosen = scopes if scopes else scopes_found(es, prefix)
     fresh = freshness(es, prefix)
-    out = []
+    out: list[dict[str, Any]] = []
     for scope in chosen:
         latest = latest_day(es, prefix, scope)
         if latest is None:

@@ -26,7 +26,7 @@ def _hits(body: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [h.get("_source", {}) for h in (body or {}).get("hits", {}).get("hits", [])]
 
 
-def daily_series(es: Elasticsearch, prefix: str, scope: Scope, since: dt.date, until: dt.date) -> list[dict]:
+def daily_series(es: Elasticsearch, prefix: str, scope: Scope, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
     """One point per stored day: active users and code generations/acceptances with their rate."""
     body = report._search(
         es, ix.USAGE_DAILY, prefix, query={"bool": {"filter": report._scope_filter(scope, since, until)}},
@@ -50,7 +50,8 @@ def daily_series(es: Elasticsearch, prefix: str, scope: Scope, since: dt.date, u
     return points
 
 
-def feature_shares(es: Elasticsearch, prefix: str, scope: Scope, since: dt.date, until: dt.date) -> list[dict]:
+def feature_shares(es: Elasticsearch, prefix: str, scope: Scope, since: dt.date,
+                   until: dt.date) -> list[dict[str, Any]]:
     """Code generations and interactions per feature group (completion, chat, agent, CLI, app) with shares."""
     body = report._search(
         es, ix.USAGE_BREAKDOWN, prefix,
@@ -61,7 +62,7 @@ def feature_shares(es: Elasticsearch, prefix: str, scope: Scope, since: dt.date,
                                   "i": {"sum": {"field": ix.USER_INITIATED_INTERACTION_COUNT}}}}},
     )
     buckets = (body or {}).get("aggregations", {}).get("groups", {}).get("buckets", [])
-    rows = [{"name": str(b["key"]), "code_generations": int(b["g"]["value"] or 0),
+    rows: list[dict[str, Any]] = [{"name": str(b["key"]), "code_generations": int(b["g"]["value"] or 0),
              "interactions": int(b["i"]["value"] or 0)} for b in buckets]
     total = sum(r["code_generations"] for r in rows)
     for r in rows:
@@ -70,7 +71,7 @@ def feature_shares(es: Elasticsearch, prefix: str, scope: Scope, since: dt.date,
 
 
 def reclaimable_seats(es: Elasticsearch, prefix: str, scope: Scope, snapshot_day: str | None,
-                      limit: int = RECLAIM_LIMIT) -> list[dict]:
+                      limit: int = RECLAIM_LIMIT) -> list[dict[str, Any]]:
     """Assigned seats never used or idle for RECLAIM_AFTER_DAYS days, longest idle first (newest snapshot)."""
     if not snapshot_day:
         return []

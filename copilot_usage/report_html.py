@@ -56,7 +56,7 @@ def _section(name: str, title: str, items: int, body: str) -> str:
     return (f'<section data-section="{name}" data-items="{items}"><h3>{escape(title)}</h3>{body}</section>')
 
 
-def _adoption(s: Mapping[str, Any], daily: list[dict]) -> str:
+def _adoption(s: Mapping[str, Any], daily: list[dict[str, Any]]) -> str:
     a = s["adoption"]
     days = [p["day"] for p in daily]
     chart = line_chart(days, [("daily active", [p["daily_active_users"] for p in daily]),
@@ -69,7 +69,7 @@ def _adoption(s: Mapping[str, Any], daily: list[dict]) -> str:
     return _section("adoption", "Adoption over time", len(daily), kpis + chart)
 
 
-def _acceptance(s: Mapping[str, Any], daily: list[dict]) -> str:
+def _acceptance(s: Mapping[str, Any], daily: list[dict[str, Any]]) -> str:
     a = s["adoption"]
     rates = [p["acceptance_rate"] for p in daily]
     chart = line_chart([p["day"] for p in daily], [("acceptance rate", rates)], fmt=percent,
@@ -81,7 +81,7 @@ def _acceptance(s: Mapping[str, Any], daily: list[dict]) -> str:
                     sum(r is not None for r in rates), kpis + chart)
 
 
-def _features(s: Mapping[str, Any], shares: list[dict]) -> str:
+def _features(s: Mapping[str, Any], shares: list[dict[str, Any]]) -> str:
     items = [(_FEATURE_NAMES.get(r["name"], r["name"]), r["code_generations"]) for r in shares
              if r["code_generations"] > 0]
     cli = s["ai_credits_and_cli"]
@@ -92,11 +92,11 @@ def _features(s: Mapping[str, Any], shares: list[dict]) -> str:
                     kpis + share_bar(items))
 
 
-def _top(name: str, title: str, items: list[dict]) -> str:
+def _top(name: str, title: str, items: list[dict[str, Any]]) -> str:
     return _section(name, title, len(items), bar_chart([(i["name"], i["code_generations"]) for i in items]))
 
 
-def _seats(s: Mapping[str, Any], reclaim: list[dict]) -> str:
+def _seats(s: Mapping[str, Any], reclaim: list[dict[str, Any]]) -> str:
     w = s["seat_waste"]
     counted = w["counted_seats"] or 0
     inactive = w["inactive_28d_seats"] or 0
@@ -119,7 +119,7 @@ def _leaderboard(board: Mapping[str, Any]) -> str:
     return _section("leaderboard", title, len(users), chart)
 
 
-def _freshness(rows: list[dict]) -> str:
+def _freshness(rows: list[dict[str, Any]]) -> str:
     table = _table(("report", "last complete day", "complete days", "failed days"),
                    [(r["report"], r["last_complete_day"] or "-", r["complete_days"], r["failed_days"])
                     for r in rows])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from grafana_foundation_sdk.builders import bargauge, common, dashboard, elasticsearch, heatmap, stat, table, timeseries
@@ -113,7 +114,7 @@ def _metric(m: Metric) -> Any:
         return elasticsearch.Count().id(m.id).hide(m.hide)
     if m.type == "raw_data":
         return elasticsearch.RawData().id(m.id).settings(elasticsearch.ElasticsearchRawDataSettings().size("500"))
-    builders = {
+    builders: dict[str, Callable[[], Any]] = {
         "sum": elasticsearch.Sum,
         "avg": elasticsearch.Average,
         "max": elasticsearch.Max,
@@ -162,7 +163,7 @@ def target(spec: PanelSpec) -> Any:
     )
 
 
-_PANELS = {
+_PANELS: dict[str, Callable[[], Any]] = {
     "stat": stat.Panel,
     "timeseries": timeseries.Panel,
     "table": table.Panel,
@@ -208,11 +209,12 @@ def _series_names(spec: PanelSpec, t: dict[str, Any]) -> dict[str, str]:
     visible = [m for m in t["metrics"] if not m.get("hide")]
     types = len({m["type"] for m in visible})
     labels = {m.id: m.label for m in spec.metrics}
-    out = {}
+    out: dict[str, str] = {}
     for m in visible:
-        if not labels.get(m["id"]):
+        label = labels.get(m["id"])
+        if not label:
             raise ValueError(f"{spec.title}: metric {m['id']} is shown without a label")
-        out[series_name(t, m, {}, types)] = labels[m["id"]]
+        out[series_name(t, m, {}, types)] = label
     return out
 
 
@@ -367,7 +369,8 @@ def flow(model: dict[str, Any]) -> dict[str, Any]:
 
 def to_json(builder: Any) -> dict[str, Any]:
     """Build and round-trip through the SDK's encoder, so the result holds plain JSON types only."""
-    return json.loads(json.dumps(builder.build(), cls=JSONEncoder))
+    plain: dict[str, Any] = json.loads(json.dumps(builder.build(), cls=JSONEncoder))
+    return plain
 
 
 def render(model: dict[str, Any]) -> str:

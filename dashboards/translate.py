@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,7 +97,7 @@ def _int(value: Any, default: int | None) -> int | None:
         return default
 
 
-def _bucket_agg(bucket: dict[str, Any], metrics: list[dict[str, Any]], time_from: int, time_to: int) -> dict:
+def _bucket_agg(bucket: dict[str, Any], metrics: list[dict[str, Any]], time_from: int, time_to: int) -> dict[str, Any]:
     settings = bucket.get("settings", {})
     if bucket["type"] == "date_histogram":
         return {"date_histogram": {
@@ -203,9 +203,9 @@ def column_names(target: dict[str, Any]) -> dict[str, str]:
 
 
 def _value(bucket: Mapping[str, Any], metric: dict[str, Any]) -> float | None:
-    if metric["type"] == "count":
-        return bucket["doc_count"]
-    return (bucket.get(metric["id"]) or {}).get("value")
+    value: float | None = bucket["doc_count"] if metric["type"] == "count" else (
+        (bucket.get(metric["id"]) or {}).get("value"))
+    return value
 
 
 def _describe(metric: dict[str, Any]) -> str:
@@ -215,7 +215,7 @@ def _describe(metric: dict[str, Any]) -> str:
 def series_name(target: dict[str, Any], metric: dict[str, Any], labels: Mapping[str, str],
                 metric_types: int) -> str:
     """`field_namer.go`, getFieldName: the alias with its patterns, else metric (+ field) after the labels."""
-    name = METRIC_NAMES.get(metric["type"], metric["type"])
+    name: str = METRIC_NAMES.get(metric["type"], metric["type"])
     alias = target.get("alias") or ""
     if alias:
         def sub(m: re.Match[str]) -> str:
@@ -227,7 +227,7 @@ def series_name(target: dict[str, Any], metric: dict[str, Any], labels: Mapping[
             if group == "metric":
                 return name
             if group == "field":
-                return metric.get("field") or ""
+                return str(metric.get("field") or "")
             return m.group(0)
         return re.sub(r"\{\{\s*(.+?)\s*\}\}", sub, alias)
     if metric["type"] == "bucket_script":
@@ -298,6 +298,11 @@ def answer(target: dict[str, Any], aggregations: Mapping[str, Any]) -> Answer:
 
 
 # --- what the panel shows (Grafana's frontend, for the options the generator uses) ------------------------
+def _by(name: str) -> Callable[[Mapping[str, Any]], Any]:
+    """Sort key reading one column (rows without it were set aside by the caller)."""
+    return lambda row: row[name]
+
+
 def organize(panel: dict[str, Any], table: Table) -> Table:
     """Apply the panel's organize and sortBy transformations to a table."""
     columns, rows = list(table.columns), [dict(r) for r in table.rows]
@@ -313,7 +318,7 @@ def organize(panel: dict[str, Any], table: Table) -> Table:
                 name, desc = rule["field"], rule.get("desc", False)
                 present = [r for r in rows if r.get(name) is not None]
                 missing = [r for r in rows if r.get(name) is None]
-                rows = sorted(present, key=lambda r, n=name: r[n], reverse=desc) + missing
+                rows = sorted(present, key=_by(name), reverse=desc) + missing
     return Table(columns, rows, list(table.collisions))
 
 

@@ -142,9 +142,9 @@ def _dimension_rows(common: dict[str, Any], breakdown_rows: dict[RowKey, Counter
                 row[name] = value
         if FEATURE in row:
             row[FEATURE_GROUP] = feature_group(row[FEATURE])
-        for name, value in zip(COUNTERS, values, strict=True):
-            if value is not None:
-                row[name] = value
+        for name, counter in zip(COUNTERS, values, strict=True):
+            if counter is not None:
+                row[name] = counter
         if CODE_GENERATION_ACTIVITY_COUNT in row:
             row[ACCEPTANCE_RATE] = fraction(row.get(CODE_ACCEPTANCE_ACTIVITY_COUNT),
                                             row[CODE_GENERATION_ACTIVITY_COUNT])

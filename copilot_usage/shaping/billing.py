@@ -81,9 +81,9 @@ def billing_line(scope: Scope, day: dt.date, item: Any) -> dict[str, Any]:
             doc[name] = value
     for key, name in ((SRC_UNIT_TYPE, UNIT_TYPE), (SRC_ORGANIZATION_NAME, ORGANIZATION),
                       (SRC_REPOSITORY_NAME, REPOSITORY)):
-        value = text(item.get(key), key)
-        if value:
-            doc[name] = value
+        label = text(item.get(key), key)
+        if label:
+            doc[name] = label
     return doc
 
 

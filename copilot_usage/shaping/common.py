@@ -26,9 +26,9 @@ def add_pull_requests(doc: dict[str, Any], block: dict[str, Any], where: str) ->
         if value is not None:
             doc[field] = value
     for key, field in _PR_MEDIAN_KEYS:
-        value = number(block.get(key), f"{where}.{key}")
-        if value is not None:
-            doc[field] = value
+        median = number(block.get(key), f"{where}.{key}")
+        if median is not None:
+            doc[field] = median
 
 
 def put_counts(doc: dict[str, Any], source: dict[str, Any], names: tuple[str, ...], where: str = "") -> None:

@@ -194,9 +194,9 @@ class SeatsShaper:
                 if value is not None:
                     doc[name] = value
             for name in BILLING_SETTINGS:
-                value = text(billing.get(name), f"billing {name}")
-                if value is not None:
-                    doc[name] = value
+                setting = text(billing.get(name), f"billing {name}")
+                if setting is not None:
+                    doc[name] = setting
             doc[DERIVED_FROM_SEATS] = False
         else:
             # No billing endpoint for enterprises: approximate the billing cycle by the calendar month.

@@ -255,13 +255,13 @@ class _User:
                 doc[name] = value
 
         counters = counts(record, COUNTERS, COUNTERS)
-        for name, value in zip(COUNTERS, counters, strict=True):
-            if value is not None:
-                doc[name] = value
+        for name, counter in zip(COUNTERS, counters, strict=True):
+            if counter is not None:
+                doc[name] = counter
         used = [flag(record.get(name), name) for name in USED_FLAGS]
-        for name, value in zip(USED_FLAGS, used, strict=True):
-            if value is not None:
-                doc[name] = value
+        for name, was_used in zip(USED_FLAGS, used, strict=True):
+            if was_used is not None:
+                doc[name] = was_used
         ai_credits = number(record.get(AI_CREDITS_USED), AI_CREDITS_USED)
         if ai_credits is not None:
             doc[AI_CREDITS_USED] = ai_credits
@@ -280,9 +280,9 @@ class _User:
             values = {field: count(cli.get(key), _WHERE_CLI[key]) for key, field in _CLI_DIRECT}
             values.update({field: count(tokens.get(key), _WHERE_TOKENS[key]) for key, field in _CLI_TOKENS})
             for i, name in enumerate(CLI_COUNTS):
-                value = cli_counts[i] = values[name]
-                if value is not None:
-                    doc[name] = value
+                cli_count = cli_counts[i] = values[name]
+                if cli_count is not None:
+                    doc[name] = cli_count
             version = obj(cli.get(src.LAST_KNOWN_CLI_VERSION), src.LAST_KNOWN_CLI_VERSION)
             cli_version = text(version.get(CLI_VERSION), f"{src.LAST_KNOWN_CLI_VERSION}.{CLI_VERSION}")
             if cli_version is not None:
@@ -646,9 +646,9 @@ class UsersShaper:
         if key[2] is not None:
             doc[FEATURE_GROUP] = feature_group(key[2])
         values = row.values()
-        for name, value in zip(COUNTERS, values, strict=True):
-            if value is not None:
-                doc[name] = value
+        for name, counter in zip(COUNTERS, values, strict=True):
+            if counter is not None:
+                doc[name] = counter
         doc[ACTIVE_USERS] = row.users
         doc[TEAM_MEMBERS] = self.membership.team_sizes.get(team, 0)  # the team's size, for MIN_TEAM_SIZE
         if values[_GEN] is not None:

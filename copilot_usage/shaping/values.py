@@ -24,7 +24,7 @@ def count(value: Any, where: str) -> int | None:
     kind = type(value)
     if kind is int:
         if LONG_MIN <= value <= LONG_MAX:
-            return value
+            return int(value)
         raise RecordError(f"{where} does not fit in a 64-bit integer")
     if value is None:
         return None
@@ -45,7 +45,7 @@ def number(value: Any, where: str) -> float | None:
     kind = type(value)
     if kind is float:
         if math.isfinite(value):
-            return value
+            return float(value)
         raise RecordError(f"{where} is not a finite number")
     if value is None:
         return None

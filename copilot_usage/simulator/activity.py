@@ -259,7 +259,7 @@ def user_core(user: User, day: dt.date, flags: int, rng: random.Random,
         cells.append((None, "copilot_cli", language, model,
                       [cli["prompt_count"], gen, int(gen * (0.3 + 0.4 * extra.random())), 0, 0, added,
                        int(added * 0.4 * extra.random())]))
-    app = None
+    app: dict[str, Any] | None = None
     if uses_app(user, day, flags):
         requests = 1 + int(extra.random() * 10)
         app = {"session_count": 1 + requests // 4, "request_count": requests, "prompt_count": max(1, requests // 2),
@@ -275,15 +275,15 @@ def user_core(user: User, day: dt.date, flags: int, rng: random.Random,
     by_lang_model: dict[tuple[str, str], list[int]] = {}
     by_model_feature: dict[tuple[str, str], list[int]] = {}
     totals = [0] * 7
-    for ide, feature, language, model, counts in cells:
+    for cell_ide, feature, language, cell_model, counts in cells:
         totals = list(map(operator.add, totals, counts))
-        if ide is not None:  # CLI and app work is in the totals and feature arrays, never in totals_by_ide
-            _add(by_ide, ide, counts)
+        if cell_ide is not None:  # CLI and app work is in the totals and feature arrays, never in totals_by_ide
+            _add(by_ide, cell_ide, counts)
         _add(by_feature, feature, counts)
         _add(by_lang_feature, (language, feature), counts)
-        if model is not None:  # model tables cover chat and agent use, not completions (§3.7)
-            _add(by_lang_model, (language, model), counts)
-            _add(by_model_feature, (model, feature), counts)
+        if cell_model is not None:  # model tables cover chat and agent use, not completions (§3.7)
+            _add(by_lang_model, (language, cell_model), counts)
+            _add(by_model_feature, (cell_model, feature), counts)
     core: dict[str, Any] = dict(zip(COUNTERS, totals, strict=True))
     core["used_agent"] = bool(flags & AGENT)
     core["used_chat"] = bool(flags & CHAT)

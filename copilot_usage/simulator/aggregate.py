@@ -182,7 +182,7 @@ def _phases(records: Sequence[Mapping[str, Any]], pull_requests: Mapping[str, An
         factor = _PHASE_PR_FACTOR[number]
 
         def avg(field: str, rows: list[Mapping[str, Any]] = rows, n: int = n) -> float:
-            return round(sum(r[field] for r in rows) / n, 1)
+            return round(float(sum(r[field] for r in rows)) / n, 1)
 
         row: dict[str, Any] = {
             "phase": PHASES[number],

@@ -79,7 +79,7 @@ def _line(day: dt.date, product: str, sku: str, quantity: float, unit: str, pric
 
 def ai_credits(world: World, scope: SimScope, day: dt.date) -> float:
     """The org's AI credits that day: the sum over its users report rows."""
-    return round(sum(r.get("ai_credits_used", 0.0) for r in world.user_records(scope, day)), 2)
+    return round(float(sum(r.get("ai_credits_used", 0.0) for r in world.user_records(scope, day))), 2)
 
 
 def day_lines(world: World, scope: SimScope, day: dt.date) -> list[dict[str, Any]]:

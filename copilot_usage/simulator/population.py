@@ -217,7 +217,7 @@ def _make_user(config: SimConfig, index: int) -> User:
         active_until = config.today - dt.timedelta(days=rng.randint(95, 110))
     elif not never_used and kind < 0.08:
         active_from = config.today - dt.timedelta(days=rng.randint(3, 25))
-    ides = (rng.choices(IDES, _IDE_WEIGHTS)[0],)
+    ides: tuple[str, ...] = (rng.choices(IDES, _IDE_WEIGHTS)[0],)
     if rng.random() < 0.2:
         ides += (rng.choice([i for i in IDES if i != ides[0]]),)
     languages = tuple(dict.fromkeys(rng.choices(LANGUAGES, _LANGUAGE_WEIGHTS, k=rng.randint(1, 3))))

@@ -120,18 +120,19 @@ def blob_bytes(world: World, ref: BlobRef) -> bytes | None:
             return None
         body = world.aggregate_28(scope, ref.day)
         return (json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    body_rows: list[dict[str, Any]]
     if kind == "users":
         rows = len(world.listed_members(scope, ref.day))
-        body = world.user_records(scope, ref.day, ref.revision, start, stop)
+        body_rows = world.user_records(scope, ref.day, ref.revision, start, stop)
     elif kind == "user-teams":
         team_rows = world.user_team_rows(scope, ref.day)
-        rows, body = len(team_rows), team_rows[start:stop]
+        rows, body_rows = len(team_rows), team_rows[start:stop]
     elif kind == "repos":
         repo_rows = world.repo_rows(scope, ref.day, ref.revision)
-        rows, body = len(repo_rows), repo_rows[start:stop]
+        rows, body_rows = len(repo_rows), repo_rows[start:stop]
     else:
         rows = world.user_rows_28_count(scope, ref.day)
-        body = world.user_rows_28(scope, ref.day, start, stop)
+        body_rows = world.user_rows_28(scope, ref.day, start, stop)
     if ref.part and start >= rows:
         return None  # a part number past the last file
-    return _ndjson(body)
+    return _ndjson(body_rows)

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from copilot_usage.simulator import permissions, reports, routes
@@ -51,6 +51,12 @@ SECONDARY_LIMIT_MESSAGE = (
 _HOST_RE = re.compile(r"^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$")
 _MAX_BODY = 1 << 20
 _POLL_SECONDS = 0.05  # how often serve_forever checks for shutdown: keeps stop() (and test teardown) fast
+
+
+class Headers(Protocol):
+    """Request headers: looked up by name, case-insensitively on the wire (http.client's message)."""
+
+    def get(self, name: str, /) -> str | None: ...
 
 
 class SimulatorServer:
@@ -133,7 +139,7 @@ class SimulatorServer:
                 "faults": self.faults.as_dict()}
 
     # --- request pipeline ------------------------------------------------------------------------
-    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
+    def handle(self, method: str, target: str, headers: Headers, body: bytes) -> Reply:
         parts = urlsplit(target)
         path = unquote(parts.path)
         query = parse_qs(parts.query, keep_blank_values=True)
@@ -150,13 +156,13 @@ class SimulatorServer:
             return self._app_token(headers, path)
         return self._api(route, params, query, headers, path)
 
-    def _base(self, headers: Mapping[str, str]) -> str:
+    def _base(self, headers: Headers) -> str:
         """Our own base URL as the client addressed us, so Link and download URLs stay on that host."""
         host = headers.get("Host")
         return f"http://{host}" if host and _HOST_RE.match(host) else self.url
 
     def _api(self, route: routes.Route | None, params: dict[str, str], query: Mapping[str, list[str]],
-             headers: Mapping[str, str], path: str) -> Reply:
+             headers: Headers, path: str) -> Reply:
         problem = self._auth.check(headers.get("Authorization"))
         if problem is not None:
             return _with(github_error(401, problem), self._limiter.peek().headers())
@@ -186,7 +192,7 @@ class SimulatorServer:
             reply.headers["x-oauth-scopes"] = self.faults.token_scopes
         return reply
 
-    def _refused(self, route: routes.Route | None, params: dict[str, str], headers: Mapping[str, str],
+    def _refused(self, route: routes.Route | None, params: dict[str, str], headers: Headers,
                  path: str) -> Reply | None:
         """A policy (usage metrics) or permission refusal configured in the faults, worded like GitHub's."""
         action = route.action if route else None
@@ -209,7 +215,7 @@ class SimulatorServer:
                                 {"retry-after": str(self.faults.retry_after)})
         return None
 
-    def _app_token(self, headers: Mapping[str, str], path: str) -> Reply:
+    def _app_token(self, headers: Headers, path: str) -> Reply:
         """JWT requests do not spend the installation's budget, but show it like every API answer."""
         rate = self._limiter.peek().headers()
         body, problem = self._auth.issue_installation_token(headers.get("Authorization"))
@@ -220,8 +226,8 @@ class SimulatorServer:
         return _with(refused or self._faulted(path) or json_reply(201, body), rate)
 
     def _blob(self, path: str, query: Mapping[str, list[str]]) -> Reply:
-        expiry = (query.get("se") or [None])[0]
-        sig = (query.get("sig") or [None])[0]
+        expiry = next(iter(query.get("se") or ()), None)
+        sig = next(iter(query.get("sig") or ()), None)
         problem = self._signer.check(path, expiry, sig)
         if problem is not None:
             return azure_error(

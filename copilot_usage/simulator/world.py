@@ -114,8 +114,8 @@ class World:
         for ent in pop.enterprises:
             orgs = tuple(o.index for o in pop.orgs if o.enterprise is ent)
             members = tuple(u.index for u in pop.users if u.seated and any(o in orgs for o in u.orgs))
-            ids = (("enterprise_id", str(ent.id)),)
-            scopes.append(SimScope(ENTERPRISE, ent.slug, ent.id, ent.index, ids, ids, members, orgs))
+            ent_ids = (("enterprise_id", str(ent.id)),)
+            scopes.append(SimScope(ENTERPRISE, ent.slug, ent.id, ent.index, ent_ids, ent_ids, members, orgs))
         for org in pop.orgs:
             # Org numbers follow membership, not where the seat lives: a member counts when seated
             # anywhere in the enterprise (or, without an enterprise, seated by this org).
@@ -266,11 +266,11 @@ class World:
             ids = dict(scope.team_id_fields)
             rows = []
             for user_index in sorted(per_user):
-                user = pop.users[user_index]
+                member = pop.users[user_index]
                 for team_index in sorted(per_user[user_index]):
-                    team = pop.teams[team_index]
-                    rows.append({"user_id": user.id, "user_login": user.login, "day": day.isoformat(), **ids,
-                                 "team_id": team.id, "slug": team.slug})
+                    team_ref = pop.teams[team_index]
+                    rows.append({"user_id": member.id, "user_login": member.login, "day": day.isoformat(), **ids,
+                                 "team_id": team_ref.id, "slug": team_ref.slug})
             return rows
 
         return self._user_teams.get((scope.kind, scope.slug, day), compute)
@@ -311,7 +311,7 @@ class World:
 
     def aggregate_28(self, scope: SimScope, end: dt.date) -> dict[str, Any]:
         start = end - dt.timedelta(days=MONTH - 1)
-        wrapper = {
+        wrapper: dict[str, Any] = {
             "report_start_day": start.isoformat(),
             "report_end_day": end.isoformat(),
             **dict(scope.id_fields),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from elastic_transport import ConnectionError as TransportConnectionError
@@ -117,6 +117,6 @@ def short(e: BaseException, limit: int = 200) -> str:
 
 def _block_reason(e: ApiError) -> str:
     info = e.info if isinstance(e.info, dict) else {}
-    error = info.get("error") if isinstance(info.get("error"), dict) else {}
+    error: dict[str, Any] = info["error"] if isinstance(info.get("error"), dict) else {}
     reason = str(error.get("reason") or e.message)
     return reason if len(reason) <= 300 else reason[:297] + "..."

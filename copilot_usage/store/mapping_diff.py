@@ -55,7 +55,7 @@ def _same(a: Any, b: Any) -> bool:
     # Engines echo some parameters back as strings ("false", "1024"); compare scalars by their text.
     if isinstance(a, bool | int | float | str) and isinstance(b, bool | int | float | str):
         return str(a).lower() == str(b).lower()
-    return a == b
+    return bool(a == b)
 
 
 def _diff(
