@@ -1,10 +1,13 @@
-"""The retry policy: schedule, cap, jitter, server-requested waits, retryable outcomes and the attempt bound."""
+"""The retry policy: schedule, cap, jitter, server-requested waits, retryable outcomes, the attempt bound,
+and the named policies as docs/architecture.md documents them."""
 
 from __future__ import annotations
 
 import dataclasses
 import email.utils
 import random
+import re
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +24,7 @@ from copilot_usage.retry import (
 )
 from copilot_usage.store.errors import UNAVAILABLE_STATUSES
 
+ARCHITECTURE = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
 NOW = 1_800_000_000.0
 
 
@@ -179,3 +183,29 @@ def test_policies_are_immutable_and_injection_makes_a_new_one() -> None:
 def test_nonsense_is_refused(changes: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         exact(**changes)
+# ---------------------------------------------------------------- the documentation
+
+
+def test_the_architecture_retry_table_matches_the_policies() -> None:
+    """docs/architecture.md "Retries": one row per policy, with its attempts, backoff, cap and jitter."""
+    rows: dict[str, list[str]] = {}
+    for line in ARCHITECTURE.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\|\s*`([A-Z_]+)`\s*\|(.*)\|\s*$", line)
+        if match:
+            rows[match.group(1)] = [cell.strip() for cell in match.group(2).split("|")]
+    names = {"GITHUB_API": GITHUB_API, "GITHUB_DOWNLOAD": GITHUB_DOWNLOAD, "GITHUB_REPORT_LINKS": GITHUB_REPORT_LINKS,
+             "GITHUB_APP_TOKEN": GITHUB_APP_TOKEN, "BULK_WRITE": BULK_WRITE, "ENGINE_REQUEST": ENGINE_REQUEST}
+    assert set(names) == set(rows), "one row per named policy in retry.py"
+    assert len(names) == len(POLICIES)
+    for name, policy in names.items():
+        _layer, _what, attempts, backoff, *_ = rows[name]
+        assert attempts == str(policy.attempts), name
+        if policy.cap:
+            expected = f"{policy.backoff:g} s doubling, cap {policy.cap:g} s, {_jitter_name(policy.jitter)}"
+        else:
+            expected = "none"
+        assert backoff == expected, name
+
+
+def _jitter_name(jitter: float) -> str:
+    return {0.0: "no jitter", 0.5: "equal jitter", 1.0: "full jitter"}[jitter]
