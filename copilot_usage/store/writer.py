@@ -204,6 +204,7 @@ class _Write:
         """
         unanswered: deque[_Item] = deque()
         answered = False  # answers came in since the helper last asked for a document
+        ours: list[BaseException] = []  # raised by the documents' source or a retry, not by the engine
 
         def request_done(expected_unanswered: int | None) -> None:
             nonlocal answered
@@ -217,13 +218,17 @@ class _Write:
                 between_requests()
 
         def actions() -> Iterator[dict[str, Any]]:
-            for item in items:
-                request_done(1)
-                unanswered.append(item)
-                yield item.action()
-            request_done(None)  # the last request is still being filled: its size is the helper's
+            try:
+                for item in items:
+                    request_done(1)
+                    unanswered.append(item)
+                    yield item.action()
+                request_done(None)  # the last request is still being filled: its size is the helper's
+            except BaseException as e:
+                ours.append(e)
+                raise
 
-        answers = streaming_bulk(
+        answers = iter(streaming_bulk(
             self._writer._client,
             actions(),
             chunk_size=self._writer._max_docs,
@@ -234,24 +239,38 @@ class _Write:
             yield_ok=True,
             filter_path=_FILTER_PATH,
             refresh=self._writer._refresh or None,
-        )
-        try:
-            for _ok, answer in answers:
-                answered = True
-                if not unanswered:
-                    raise StoreError(f"the search engine at {self._where} answered more bulk items than were sent")
-                self._take(unanswered.popleft(), answer)
-        except TlsError as e:
-            raise StoreError(f"TLS failure talking to {self._where}: {short(e)}") from None
-        except (TransportConnectionError, ConnectionTimeout) as e:
-            self._result.requests += 1
-            raise StoreUnavailable(f"cannot reach the search engine at {self._where} (bulk write): {short(e)}",
-                                   partial=self._result) from None
-        except (KeyError, TypeError, AttributeError) as e:
-            # The helper reads `items` of the answer; an answer without them is not one we can trust.
-            raise StoreError(f"the search engine at {self._where} answered a bulk write without usable item "
-                             f"results ({type(e).__name__})") from e
+        ))
+        while True:
+            try:
+                _ok, answer = next(answers)
+            except StopIteration:
+                break
+            except Exception as e:
+                if ours and e is ours[-1]:
+                    raise  # a shaping bug or a StoreError of a retry is not the engine's doing
+                translated = self._engine_error(e)
+                if translated is None:
+                    raise
+                raise translated from None
+            answered = True
+            if not unanswered:
+                raise StoreError(f"the search engine at {self._where} answered more bulk items than were sent")
+            self._take(unanswered.popleft(), answer)
         request_done(0)
+
+    def _engine_error(self, e: Exception) -> StoreError | None:
+        """The store error for what the helper raised while talking to the engine; None to let it through."""
+        if isinstance(e, TlsError):
+            return StoreError(f"TLS failure talking to {self._where}: {short(e)}")
+        if isinstance(e, TransportConnectionError | ConnectionTimeout):
+            self._result.requests += 1
+            return StoreUnavailable(f"cannot reach the search engine at {self._where} (bulk write): {short(e)}",
+                                    partial=self._result)
+        if isinstance(e, KeyError | TypeError | AttributeError):
+            # The helper reads the answer's `items`; an answer without them is not one we can trust.
+            return StoreError(f"the search engine at {self._where} answered a bulk write without usable "
+                              f"item results ({type(e).__name__})")
+        return None
 
     def _take(self, item: _Item, answer: dict[str, Any]) -> None:
         """Count one document's answer; a busy one is kept for a retry, a refused one becomes an ItemError."""

@@ -373,6 +373,30 @@ def test_refused_request_is_a_store_error(proxied: Elasticsearch, engine_proxy: 
     assert not isinstance(refused.value, StoreUnavailable)
 
 
+def test_an_answer_without_items_is_a_store_error(proxied: Elasticsearch, engine_proxy: EngineProxy,
+                                                 prefix: str) -> None:
+    def no_items(request: ProxyRequest, forward: Forward) -> ProxyResponse:
+        if request.path.startswith("/_bulk"):
+            return ProxyResponse.of_json(200, {"took": 1, "errors": False})
+        return forward(request)
+
+    engine_proxy.handler = no_items
+    with pytest.raises(StoreError, match="without usable item results"):
+        BulkWriter(proxied, prefix).write(widget(n) for n in range(3))
+
+
+def test_a_failure_of_the_documents_source_is_not_blamed_on_the_engine(proxied: Elasticsearch,
+                                                                       engine_proxy: EngineProxy,
+                                                                       prefix: str) -> None:
+    def source() -> Iterator[Doc]:
+        yield from (widget(n) for n in range(7))
+        raise KeyError("a shaping bug")
+
+    with pytest.raises(KeyError, match="a shaping bug"):
+        BulkWriter(proxied, prefix, max_docs=5).write(source())
+    assert [docs_in(b) for b in bulk_bodies(engine_proxy)] == [5]  # written up to the failure
+
+
 def test_arguments_are_validated(es: Elasticsearch) -> None:
     with pytest.raises(ValueError, match="max_docs"):
         BulkWriter(es, "test_", max_docs=0)
