@@ -318,8 +318,8 @@ class _Write:
                 self._result.errors.extend(b.error for b in pending)
                 return
             delay = tries.next_delay()
-            log.info("bulk write: %d documents answered busy (%s); retry %d in %.1f s", len(pending),
-                     pending[0].error.type, tries.number, delay)
+            log.warning("bulk write: %d documents answered busy (%s); retry %d in %.1f s", len(pending),
+                        pending[0].error.type, tries.number, delay)
             tries.pause(delay)
             self._result.retried += len(pending)
             self._stream((b.item for b in pending), between_requests=None)
