@@ -12,3 +12,6 @@ INDEX_PREFIX = "copilot_"
 # twice as fast as 500 and 4,000 barely faster than 2,000; 2,000 of our documents are about 3 MB, inside
 # the 5-15 MB Elasticsearch suggests for a bulk request.
 BULK_MAX_DOCS = 2000
+# Bytes per bulk request (the action and source lines): Elasticsearch suggests 5-15 MB; a single document
+# larger than this still travels, alone.
+BULK_MAX_BYTES = 5_000_000

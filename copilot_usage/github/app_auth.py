@@ -3,12 +3,14 @@
 `InstallationTokenProvider` is a `() -> str` callable, the same shape as a PAT provider, so the HTTP
 client asks it for a token on every request and never knows which kind it got. Tokens live one hour;
 we reuse one until five minutes before it expires, and mint at most one at a time across threads.
-Neither the key, the JWT nor the token ever appears in a message or repr.
+Neither the key, the JWT nor the token ever appears in a message or repr. A token request that fails on
+the way (no connection, 5xx) is tried again under the GITHUB_APP_TOKEN policy, with a fresh JWT each time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from copilot_usage import __version__, defaults
 from copilot_usage.github.errors import AppAuthError
+from copilot_usage.retry import GITHUB_APP_TOKEN, RetryPolicy
 
 if TYPE_CHECKING:
     from copilot_usage.settings import Settings
@@ -29,8 +32,8 @@ if TYPE_CHECKING:
 JWT_BACKDATE_SECONDS = 60
 JWT_LIFETIME_SECONDS = 540
 REFRESH_MARGIN_SECONDS = 300
-RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 
+log = logging.getLogger(__name__)
 
 
 def load_app_key(private_key: str) -> RSAPrivateKey:
@@ -66,9 +69,10 @@ class InstallationTokenProvider:
         session: requests.Session | None = None,
         api_version: str = defaults.GITHUB_API_VERSION,
         timeout: float = 30.0,
-        max_retries: int = 2,
-        sleep: Callable[[float], None] = time.sleep,
+        retry: RetryPolicy = GITHUB_APP_TOKEN,
+        sleep: Callable[[float], None] | None = None,
     ):
+        """`retry` (the GITHUB_APP_TOKEN policy) runs with this provider's `clock` and, if given, `sleep`."""
         self.app_id = app_id
         self.installation_id = installation_id
         self._key = load_app_key(private_key)
@@ -77,8 +81,7 @@ class InstallationTokenProvider:
         self._session = session or requests.Session()
         self._api_version = api_version
         self._timeout = timeout
-        self._max_retries = max_retries
-        self._sleep = sleep
+        self._retry = retry.using(sleep=sleep, clock=clock)
         self._lock = threading.Lock()
         self._token: str | None = None
         self._refresh_at = 0.0
@@ -119,7 +122,7 @@ class InstallationTokenProvider:
 
     def _mint(self) -> tuple[str, float]:
         what = f"GitHub App {self.app_id} installation {self.installation_id}"
-        attempt = 0
+        tries = self._retry.start()
         while True:
             headers = {
                 # A fresh JWT per attempt: a retry after a long wait must not send an expired one.
@@ -131,15 +134,18 @@ class InstallationTokenProvider:
             try:
                 response = self._session.post(self._url, headers=headers, timeout=self._timeout)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if attempt >= self._max_retries:
-                    raise AppAuthError(
-                        f"cannot reach GitHub to get a token for {what} [{type(exc).__name__}]"
-                    ) from None
+                reason = type(exc).__name__
+                if not tries.left:
+                    raise AppAuthError(f"cannot reach GitHub to get a token for {what} [{reason}]") from None
+                wait = None
             else:
-                if response.status_code not in RETRYABLE_STATUSES or attempt >= self._max_retries:
+                if not self._retry.retryable(response.status_code) or not tries.left:
                     return self._parse(response, what)
-            self._sleep(2.0**attempt)
-            attempt += 1
+                reason = f"HTTP {response.status_code}"
+                wait = self._retry.retry_after(response.headers.get("retry-after"))
+            delay = tries.next_delay(wait)
+            log.warning("token request for %s failed (%s); retry %d in %.1f s", what, reason, tries.number, delay)
+            tries.pause(delay)
 
     def _parse(self, response: requests.Response, what: str) -> tuple[str, float]:
         status = response.status_code

@@ -2,7 +2,7 @@
 
 Files are streamed to temporary files (bounded memory whatever the report size) and kept as the exact
 bytes GitHub served, so the raw archive and the content hash describe what was really downloaded.
-Signed links expire after about an hour, so an expired link gets one fresh set of links.
+Signed links expire after about an hour, so an expired link gets a fresh set of links (GITHUB_REPORT_LINKS).
 
 "No report for this day" has three spellings (github-copilot-api.md §11.2): 204 No Content, 200 with an
 empty body, and 404 for that day. All three mean the same, so a report request answers None for each of them:
@@ -27,6 +27,7 @@ from copilot_usage.github.errors import GitHubError, LinkExpiredError, NotFoundE
 from copilot_usage.github.http import GitHubHttp
 from copilot_usage.github.records import Malformed, iter_records
 from copilot_usage.model import Report, Scope
+from copilot_usage.retry import GITHUB_REPORT_LINKS
 
 log = logging.getLogger(__name__)
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
@@ -113,10 +114,10 @@ def fetch_latest_28_day(
 def _fetch(
     http: GitHubHttp, endpoint: endpoints.Endpoint, workdir: Path, label: str
 ) -> tuple[list[Path], dict[str, Any]] | None:
-    """(files, links body), or None when there is no report. Retries the whole set once with fresh links on
-    expiry."""
+    """(files, links body), or None when there is no report. An expired link gets the whole set asked for
+    again, as the GITHUB_REPORT_LINKS policy allows (once, at once)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    refreshed = False
+    tries = GITHUB_REPORT_LINKS.start()
     while True:
         body = _links_body(http, endpoint)
         if body is None:
@@ -125,10 +126,10 @@ def _fetch(
         try:
             return _download_all(http, links, workdir, label), body
         except LinkExpiredError:
-            if refreshed:
+            if not tries.left:
                 raise
-            refreshed = True
-            log.warning("a download link of %s expired; requesting fresh links once", endpoint.path)
+            log.warning("a download link of %s expired; requesting fresh links", endpoint.path)
+            tries.pause(tries.next_delay())
 
 
 def _links_body(http: GitHubHttp, endpoint: endpoints.Endpoint) -> Any:

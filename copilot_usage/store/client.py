@@ -12,8 +12,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from elasticsearch import AuthorizationException, Elasticsearch
 
+from copilot_usage.retry import ENGINE_REQUEST
 from copilot_usage.store.compat import OpenSearchCompatNode
-from copilot_usage.store.errors import UNAVAILABLE_STATUSES, StoreError, describe_url, translated
+from copilot_usage.store.errors import StoreError, describe_url, translated
 
 if TYPE_CHECKING:
     from copilot_usage.settings import Settings
@@ -21,10 +22,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COMPAT_MODES = ("auto", "elasticsearch", "opensearch")
-# Statuses an overloaded or restarting engine (or the ingress in front of it) answers; the same request
-# is safe to send again because every write we make is an idempotent index-by-id.
-RETRY_ON_STATUS = UNAVAILABLE_STATUSES
-MAX_RETRIES = 3
+# The client's own retries follow the ENGINE_REQUEST policy: statuses an overloaded or restarting engine
+# (or the ingress in front of it) answers, failed connections and timeouts, resent at once (the transport
+# never sleeps). Safe because every write we make is an idempotent index-by-id. Bulk writes turn the
+# status retries off and retry busy answers themselves (store/writer.py, BULK_WRITE).
+RETRY_ON_STATUS = tuple(sorted(ENGINE_REQUEST.statuses))
+MAX_RETRIES = ENGINE_REQUEST.retries
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 

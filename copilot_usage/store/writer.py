@@ -1,10 +1,23 @@
-"""Bulk writes with per-item results.
+"""Bulk writes with per-item results, built on `elasticsearch.helpers.streaming_bulk`.
 
-Documents are streamed into bounded `_bulk` requests (by count and by bytes) of `index` actions: a full
-replace by id, so writing the same documents twice leaves the same state. Items the engine rejects
-because it is busy are resent with backoff, alone; items it rejects for their content are reported as
-ItemError and the rest of the batch is kept. If the engine cannot be reached, StoreUnavailable is raised
-and the caller must not record the affected days as complete.
+Documents are encoded here, so one that cannot be encoded is set aside with a reason instead of failing
+the request, and streamed through `streaming_bulk`, which packs them into `_bulk` requests bounded by
+count (`max_docs`, BULK_MAX_DOCS) and bytes (`max_bytes`) and answers document by document
+(`raise_on_error=False`, `raise_on_exception=False`: nothing is raised for a refused document or request).
+Every action is `index`, a full replace by id, so writing the same documents twice leaves the same state.
+
+What is ours on top of the helper:
+
+- per-item results: acknowledged documents counted (per index too); each refused one an ItemError,
+  never with its content, while the rest of the request is kept;
+- busy answers (429, 502-504, rejected execution, circuit breaker; of the whole request or of single
+  documents) are sent again, only those documents, under the BULK_WRITE retry policy and its injectable
+  sleep, before the next request leaves. This is the one layer that retries them: the helper's own
+  `max_retries` stays 0 (it sleeps with time.sleep and would retry a write block, a 429 too), and bulk
+  requests go out with the client's status retries off (`retry_on_status=()`);
+- a write block raises StoreBlocked at once; an engine that cannot be reached or stays busy as a whole
+  raises StoreUnavailable carrying what was acknowledged. Either way the caller must not record the
+  affected days as complete: a day is complete only once the store acknowledged every document.
 """
 
 from __future__ import annotations
@@ -14,8 +27,8 @@ import decimal
 import json
 import logging
 import re
-import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,12 +36,13 @@ from typing import Any
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout, TlsError
 from elasticsearch import ApiError, Elasticsearch
+from elasticsearch.helpers import streaming_bulk
 
+from copilot_usage import defaults
+from copilot_usage.retry import BULK_WRITE, RetryPolicy
 from copilot_usage.schema.indices import Doc
-from copilot_usage.settings import BULK_MAX_DOCS_DEFAULT
 from copilot_usage.store.errors import (
     BLOCK_ERROR,
-    UNAVAILABLE_STATUSES,
     StoreBlocked,
     StoreError,
     StoreUnavailable,
@@ -43,7 +57,8 @@ from copilot_usage.store.naming import check_prefix
 log = logging.getLogger(__name__)
 
 REASON_LIMIT = 300
-DEFAULT_MAX_DOCS = BULK_MAX_DOCS_DEFAULT
+DEFAULT_MAX_DOCS = defaults.BULK_MAX_DOCS
+DEFAULT_MAX_BYTES = defaults.BULK_MAX_BYTES
 # Only what we read from each item; keeps responses small for large batches.
 _FILTER_PATH = "errors,items.*._index,items.*._id,items.*.status,items.*.result,items.*.error.type,items.*.error.reason"
 # Engines quote the offending value in mapping errors; that is document content, which never leaves here.
@@ -70,8 +85,8 @@ class WriteResult:
     noop: int = 0
     errors: list[ItemError] = field(default_factory=list)
     per_index: dict[str, int] = field(default_factory=dict)  # acknowledged documents per index name
-    requests: int = 0  # _bulk calls made, our backoff retries included (the transport's own are not)
-    retried: int = 0  # items sent again after a busy answer
+    requests: int = 0  # _bulk requests sent, retries of busy documents included
+    retried: int = 0  # documents sent again after a busy answer
 
     @property
     def ok(self) -> bool:
@@ -101,130 +116,220 @@ class WriteResult:
 class _Item:
     index: str
     doc_id: str
-    payload: bytes  # the action line and the source line, newline-terminated
+    source: bytes  # the encoded source line
+
+    def action(self) -> dict[str, Any]:
+        """The helper's action form; bytes as `_source` pass through its serializer unchanged."""
+        return {"_index": self.index, "_id": self.doc_id, "_source": self.source}
+
+
+@dataclass(frozen=True)
+class _Busy:
+    item: _Item
+    error: ItemError
+    whole_request: bool  # the request as a whole was answered busy, not just this document
 
 
 class BulkWriter:
+    """Writes documents in bounded bulk requests; see the module docstring.
+
+    `retry` (BULK_WRITE) governs busy answers; `sleep`, when given, replaces its sleep.
+    """
+
     def __init__(
         self,
         es: Elasticsearch,
         prefix: str,
         *,
         max_docs: int = DEFAULT_MAX_DOCS,
-        max_bytes: int = 5_000_000,
-        max_retries: int = 3,
-        sleep: Callable[[float], None] = time.sleep,
-        backoff_seconds: float = 1.0,
-        max_backoff_seconds: float = 30.0,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        retry: RetryPolicy = BULK_WRITE,
+        sleep: Callable[[float], None] | None = None,
         refresh: bool | str = False,
     ):
         if max_docs < 1 or max_bytes < 1:
             raise ValueError(f"max_docs and max_bytes must be positive, got {max_docs} and {max_bytes}")
-        if max_retries < 0:
-            raise ValueError(f"max_retries must not be negative, got {max_retries}")
         if refresh not in (False, True, "wait_for"):
             raise ValueError(f"refresh must be False, True or 'wait_for', got {refresh!r}")
         self._es = es
+        # Busy answers are retried here and only here: were the transport to resend a bulk request on a
+        # status as well, it would do so at once and multiply the attempts (it used to: up to 16).
+        self._client = es.options(retry_on_status=())
         self._prefix = check_prefix(prefix)
         self._max_docs = max_docs
         self._max_bytes = max_bytes
-        self._max_retries = max_retries
-        self._sleep = sleep
-        self._backoff = backoff_seconds
-        self._max_backoff = max_backoff_seconds
+        self._retry = retry.using(sleep=sleep)
         self._refresh = refresh
 
     def write(self, docs: Iterable[Doc]) -> WriteResult:
         """Index `docs` (replacing any document with the same id); see the module docstring."""
         result = WriteResult()
-        for chunk in self._chunks(docs, result):
-            self._send(chunk, result)
+        _Write(self, result).run(docs)
         if result.errors:
             sample = ", ".join(f"{e.index}/{e.doc_id[:12]} {e.status} {e.type}" for e in result.errors[:3])
             log.warning("bulk write: %d of %d documents refused (%s)", len(result.errors),
                         result.written + len(result.errors), sample)
         return result
 
-    def _chunks(self, docs: Iterable[Doc], result: WriteResult) -> Iterator[list[_Item]]:
-        """Encode documents lazily and group them; only the chunk being filled is held in memory."""
-        chunk: list[_Item] = []
-        size = 0
+
+class _Write:
+    """One `write` call: streams the documents, takes in every answer, retries busy documents."""
+
+    def __init__(self, writer: BulkWriter, result: WriteResult):
+        self._writer = writer
+        self._result = result
+        self._where = engine_address(writer._es)
+        self._busy: list[_Busy] = []
+
+    def run(self, docs: Iterable[Doc]) -> None:
+        self._stream(self._encoded(docs), between_requests=self._retry_busy)
+
+    def _encoded(self, docs: Iterable[Doc]) -> Iterator[_Item]:
+        """Encode documents lazily; one that cannot be encoded is an ItemError (status 0), not sent."""
         for doc in docs:
-            name = doc.index.name(self._prefix)
+            name = doc.index.name(self._writer._prefix)
             try:
-                item = _Item(name, doc.id, encode_action(name, doc.id, doc.source))
+                yield _Item(name, doc.id, encode_source(doc.source))
             except (TypeError, ValueError) as e:
                 # A malformed record: set aside and counted, the rest of the stream carries on.
-                result.errors.append(ItemError(name, doc.id, 0, "serialization_error", _reason(short(e))))
-                continue
-            if chunk and (len(chunk) >= self._max_docs or size + len(item.payload) > self._max_bytes):
-                yield chunk
-                chunk, size = [], 0
-            chunk.append(item)  # a single document larger than max_bytes travels alone
-            size += len(item.payload)
-        if chunk:
-            yield chunk
+                self._result.errors.append(ItemError(name, doc.id, 0, "serialization_error", _reason(short(e))))
 
-    def _send(self, chunk: list[_Item], result: WriteResult) -> None:
-        pending = chunk
-        for attempt in range(self._max_retries + 1):
-            if attempt:
-                self._sleep(min(self._backoff * 2 ** (attempt - 1), self._max_backoff))
-                result.retried += len(pending)
-            result.requests += 1
-            answer = self._bulk(pending, result)
-            if answer is None:  # busy as a whole: send everything again
-                continue
-            busy: list[tuple[_Item, ItemError]] = []
-            for item, entry in zip(pending, answer, strict=True):
-                outcome = _outcome(item, entry, result, engine_address(self._es))
-                if outcome is not None:
-                    busy.append((item, outcome))
-            if not busy:
+    def _stream(self, items: Iterable[_Item], between_requests: Callable[[], None] | None) -> None:
+        """Send `items` through streaming_bulk and take in every answer, in order.
+
+        The helper asks for the next document only once every answer of the request before is in, so
+        `between_requests` runs there (and at the end): after a request's answers, before the next request.
+        It asks for one document beyond a full request before sending it, so at that point exactly one
+        sent-to-the-helper document is unanswered; anything else means the engine left documents unanswered.
+        """
+        unanswered: deque[_Item] = deque()
+        answered = False  # answers came in since the helper last asked for a document
+        ours: list[BaseException] = []  # raised by the documents' source or a retry, not by the engine
+
+        def request_done(expected_unanswered: int | None) -> None:
+            nonlocal answered
+            if not answered:
                 return
-            if attempt == self._max_retries:
-                result.errors.extend(error for _, error in busy)
+            answered = False
+            self._result.requests += 1
+            if expected_unanswered is not None and len(unanswered) != expected_unanswered:
+                raise StoreError(f"the search engine at {self._where} left documents of a bulk write unanswered")
+            if between_requests is not None:
+                between_requests()
+
+        def actions() -> Iterator[dict[str, Any]]:
+            try:
+                for item in items:
+                    request_done(1)
+                    unanswered.append(item)
+                    yield item.action()
+                request_done(None)  # the last request is still being filled: its size is the helper's
+            except BaseException as e:
+                ours.append(e)
+                raise
+
+        answers = iter(streaming_bulk(
+            self._writer._client,
+            actions(),
+            chunk_size=self._writer._max_docs,
+            max_chunk_bytes=self._writer._max_bytes,
+            raise_on_error=False,
+            raise_on_exception=False,
+            max_retries=0,
+            yield_ok=True,
+            filter_path=_FILTER_PATH,
+            refresh=self._writer._refresh or None,
+        ))
+        while True:
+            try:
+                _ok, answer = next(answers)
+            except StopIteration:
+                break
+            except Exception as e:
+                if ours and e is ours[-1]:
+                    raise  # a shaping bug or a StoreError of a retry is not the engine's doing
+                translated = self._engine_error(e)
+                if translated is None:
+                    raise
+                raise translated from None
+            answered = True
+            if not unanswered:
+                raise StoreError(f"the search engine at {self._where} answered more bulk items than were sent")
+            self._take(unanswered.popleft(), answer)
+        request_done(0)
+
+    def _engine_error(self, e: Exception) -> StoreError | None:
+        """The store error for what the helper raised while talking to the engine; None to let it through."""
+        if isinstance(e, TlsError):
+            return StoreError(f"TLS failure talking to {self._where}: {short(e)}")
+        if isinstance(e, TransportConnectionError | ConnectionTimeout):
+            self._result.requests += 1
+            return StoreUnavailable(f"cannot reach the search engine at {self._where} (bulk write): {short(e)}",
+                                    partial=self._result)
+        if isinstance(e, KeyError | TypeError | AttributeError):
+            # The helper reads the answer's `items`; an answer without them is not one we can trust.
+            return StoreError(f"the search engine at {self._where} answered a bulk write without usable "
+                              f"item results ({type(e).__name__})")
+        return None
+
+    def _take(self, item: _Item, answer: dict[str, Any]) -> None:
+        """Count one document's answer; a busy one is kept for a retry, a refused one becomes an ItemError."""
+        first = next(iter(answer.values()), None) if isinstance(answer, dict) else None
+        info: dict[str, Any] = first if isinstance(first, dict) else {}
+        answered_id = info.get("_id")
+        if answered_id is not None and str(answered_id) != item.doc_id:
+            raise StoreError(f"the search engine at {self._where} answered a bulk write out of order")
+        exception = info.get("exception")
+        if isinstance(exception, ApiError):
+            # The request as a whole was refused; the helper reports that once per document.
+            status = exception.meta.status if exception.meta is not None else 0
+            if exception.error != BLOCK_ERROR and self._writer._retry.retryable(status):
+                error = ItemError(item.index, item.doc_id, status, str(exception.error or "unavailable"),
+                                  _reason(str(exception.message)))
+                self._busy.append(_Busy(item, error, whole_request=True))
                 return
-            pending = [item for item, _ in busy]
-        raise StoreUnavailable(
-            f"the search engine at {engine_address(self._es)} stayed busy for {self._max_retries + 1} bulk attempts",
-            partial=result,
-        )
+            raise error_from_api(exception, self._where, "a bulk write") from None
+        failure = _outcome(item, info, self._result)
+        if failure is None:
+            return
+        if failure.type == BLOCK_ERROR:
+            # Answered with 429 by Elasticsearch, but not busy: a block stays until someone lifts it.
+            raise StoreBlocked(blocked_message(self._where, failure.reason))
+        if self._writer._retry.retryable(failure.status) or failure.status >= 500 or failure.type in _BUSY_TYPES:
+            self._busy.append(_Busy(item, failure, whole_request=False))
+        else:
+            self._result.errors.append(failure)
 
-    def _bulk(self, items: list[_Item], result: WriteResult) -> list[dict[str, Any]] | None:
-        """The per-item answers, or None if the engine answered the whole request with a busy status."""
-        try:
-            body = self._es.bulk(
-                operations=[i.payload for i in items],  # type: ignore[misc]  # pre-encoded lines pass through
-                filter_path=_FILTER_PATH,
-                refresh=self._refresh or None,
-            ).body
-        except TlsError as e:
-            raise StoreError(f"TLS failure talking to {engine_address(self._es)}: {short(e)}") from None
-        except (TransportConnectionError, ConnectionTimeout) as e:
-            raise StoreUnavailable(
-                f"cannot reach the search engine at {engine_address(self._es)} (bulk write): {short(e)}",
-                partial=result,
-            ) from None
-        except ApiError as e:
-            if e.meta is not None and e.meta.status in UNAVAILABLE_STATUSES:
-                return None
-            raise error_from_api(e, engine_address(self._es), "a bulk write") from None
-        answer = body.get("items") if isinstance(body, dict) else None
-        if not isinstance(answer, list) or len(answer) != len(items):
-            raise StoreError(
-                f"the search engine at {engine_address(self._es)} answered a bulk write of {len(items)} "
-                f"documents with {len(answer) if isinstance(answer, list) else 'no'} item results"
-            )
-        return answer
+    def _retry_busy(self) -> None:
+        """Send the documents answered busy again, under the retry policy, until none is left or the
+        attempts are spent: then a busy request is StoreUnavailable, busy documents are ItemErrors."""
+        if not self._busy:
+            return
+        tries = self._writer._retry.start()
+        while self._busy:
+            pending, self._busy = self._busy, []
+            if not tries.left:
+                if any(b.whole_request for b in pending):
+                    raise StoreUnavailable(
+                        f"the search engine at {self._where} stayed busy for {tries.number} bulk attempts "
+                        f"(answered {pending[0].error.status})",
+                        partial=self._result,
+                    )
+                self._result.errors.extend(b.error for b in pending)
+                return
+            delay = tries.next_delay()
+            log.warning("bulk write: %d documents answered busy (%s); retry %d in %.1f s", len(pending),
+                        pending[0].error.type, tries.number, delay)
+            tries.pause(delay)
+            self._result.retried += len(pending)
+            self._stream((b.item for b in pending), between_requests=None)
 
 
-def encode_action(index: str, doc_id: str, source: dict[str, Any]) -> bytes:
-    """The two NDJSON lines of an `index` action. Raises TypeError/ValueError for unencodable sources."""
-    action = json.dumps({"index": {"_index": index, "_id": doc_id}}, separators=(",", ":"))
+def encode_source(source: dict[str, Any]) -> bytes:
+    """A document's source line. Raises TypeError/ValueError for sources that cannot be encoded."""
     # allow_nan=False: NaN/Infinity are not JSON and would be refused by the engine anyway.
     body = json.dumps(source, default=_json_default, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return f"{action}\n{body}\n".encode()  # UnicodeEncodeError (lone surrogates) is a ValueError
+    return body.encode()  # UnicodeEncodeError (lone surrogates) is a ValueError
 
 
 def _json_default(value: Any) -> Any:
@@ -240,9 +345,8 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot encode a value of type {type(value).__name__} as JSON")
 
 
-def _outcome(item: _Item, entry: dict[str, Any], result: WriteResult, where: str) -> ItemError | None:
-    """Count one item's answer; return its error if it is worth sending again."""
-    op = next(iter(entry.values()), {}) if isinstance(entry, dict) else {}
+def _outcome(item: _Item, op: dict[str, Any], result: WriteResult) -> ItemError | None:
+    """Count one document's answer: None when acknowledged, else its error (not yet recorded)."""
     index = str(op.get("_index") or item.index)
     status = int(op.get("status") or 0)
     if 200 <= status < 300:
@@ -259,20 +363,13 @@ def _outcome(item: _Item, entry: dict[str, Any], result: WriteResult, where: str
     error = op.get("error") or {}
     if not isinstance(error, dict):
         error = {"type": "error", "reason": str(error)}
-    failure = ItemError(
+    return ItemError(
         index=index,
         doc_id=str(op.get("_id") or item.doc_id),
         status=status,
         type=str(error.get("type") or "unknown"),
         reason=_reason(str(error.get("reason") or "")),
     )
-    if failure.type == BLOCK_ERROR:
-        # Answered with 429 by Elasticsearch, but not busy: a block stays until someone lifts it.
-        raise StoreBlocked(blocked_message(where, failure.reason))
-    if status == 429 or status >= 500 or failure.type in _BUSY_TYPES:
-        return failure
-    result.errors.append(failure)
-    return None
 
 
 def _reason(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import ssl
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import trustme
 from elastic_transport import Urllib3HttpNode
 from elasticsearch import ApiError, Elasticsearch, UnsupportedProductError
 
+from copilot_usage.retry import ENGINE_REQUEST
 from copilot_usage.settings import Settings
 from copilot_usage.store.client import client_from_settings, make_client, normalise_url
 from copilot_usage.store.compat import OpenSearchCompatNode, plain_media_type
@@ -31,6 +33,7 @@ API_KEY = "a2V5LWlkOmtleS1zZWNyZXQtbmV2ZXItc2hvd24="
 
 def node_of(es: Elasticsearch) -> Urllib3HttpNode:
     (node,) = es.transport.node_pool.all()
+    assert isinstance(node, Urllib3HttpNode)  # the compat node is one too
     return node
 
 
@@ -224,11 +227,11 @@ def test_busy_statuses_are_retried_by_the_transport(engine_proxy: EngineProxy) -
     before = len(engine_proxy.requests)
     with pytest.raises(StoreUnavailable, match="429"):
         make_client(engine_proxy.url)
-    assert len(engine_proxy.requests) - before == 4  # one try and three retries
+    assert len(engine_proxy.requests) - before == ENGINE_REQUEST.attempts == 4  # one try and three retries
 
 
 @pytest.fixture
-def tls_proxy(engine_url: str, tmp_path: Path):
+def tls_proxy(engine_url: str, tmp_path: Path) -> Iterator[tuple[EngineProxy, str]]:
     ca = trustme.CA()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(server_context)

@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 import jwt
@@ -16,7 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from copilot_usage.github.app_auth import AppAuthError, InstallationTokenProvider
+from copilot_usage.github.app_auth import InstallationTokenProvider
+from copilot_usage.github.errors import AppAuthError
+from copilot_usage.retry import GITHUB_APP_TOKEN
 from copilot_usage.settings import Settings
 
 APP_ID = 123456
@@ -208,7 +211,7 @@ def test_server_errors_are_retried_then_succeed(httpserver: HTTPServer, rsa_key:
 def test_server_errors_exhaust_retries(httpserver: HTTPServer, pem: str) -> None:
     httpserver.expect_request(PATH, method="POST").respond_with_data("oops", status=500)
     sleeps: list[float] = []
-    provider = make_provider(httpserver, pem, Clock(), sleep=sleeps.append, max_retries=2)
+    provider = make_provider(httpserver, pem, Clock(), sleep=sleeps.append, retry=replace(GITHUB_APP_TOKEN, attempts=3))
     with pytest.raises(AppAuthError, match="HTTP 500") as info:
         provider()
     assert info.value.status == 500

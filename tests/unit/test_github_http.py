@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import random
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -28,7 +30,8 @@ from copilot_usage.github.errors import (
     RateLimitError,
     ServerError,
 )
-from copilot_usage.github.http import GitHubHttp, RateState, RetryPolicy, redact_url
+from copilot_usage.github.http import GitHubHttp, RateState, redact_url
+from copilot_usage.retry import GITHUB_API, GITHUB_DOWNLOAD
 
 TOKEN = "ghp_TESTTOKEN0123456789abcdef"
 SIG = "sv=2026-01-01&se=2026-11-21T00%3A00%3A00Z&sig=SECRETSIGNATURE123"
@@ -71,6 +74,9 @@ def _clean(server: HTTPServer) -> Iterator[None]:
 @pytest.fixture
 def fake() -> FakeTime:
     return FakeTime()
+
+
+MakeHttp = Callable[..., GitHubHttp]
 
 
 @pytest.fixture
@@ -137,7 +143,7 @@ def assert_clean(exc: BaseException) -> None:
 # ---------------------------------------------------------------- headers and basic answers
 
 
-def test_api_request_sends_github_headers(server: HTTPServer, make_http: Callable[..., GitHubHttp]) -> None:
+def test_api_request_sends_github_headers(server: HTTPServer, make_http: MakeHttp) -> None:
     server.expect_request(SEATS, query_string="per_page=100").respond_with_json({"seats": []})
     http = make_http(api_version="2022-11-28")
     response = http.get(SEATS, {"per_page": "100"})
@@ -159,14 +165,14 @@ def test_token_provider_is_asked_on_every_request(server: HTTPServer, fake: Fake
     assert [r.headers["Authorization"] for r, _ in server.log] == ["Bearer tok-one", "Bearer tok-two"]
 
 
-def test_204_is_returned_and_get_json_gives_none(server: HTTPServer, make_http) -> None:
+def test_204_is_returned_and_get_json_gives_none(server: HTTPServer, make_http: MakeHttp) -> None:
     server.expect_request("/r").respond_with_response(Response(status=204))
     http = make_http()
     assert http.get("/r").status_code == 204
     assert http.get_json("/r") is None
 
 
-def test_body_that_is_not_json_is_a_clear_error(server: HTTPServer, make_http) -> None:
+def test_body_that_is_not_json_is_a_clear_error(server: HTTPServer, make_http: MakeHttp) -> None:
     server.expect_request("/r").respond_with_data("<html>proxy error</html>")
     with pytest.raises(GitHubError, match="not JSON") as info:
         make_http().get_json("/r")
@@ -188,7 +194,7 @@ def test_unsendable_token_is_reported_without_the_token(server: HTTPServer, fake
     assert fake.sleeps == []
 
 
-def test_relative_path_without_slash_is_refused(make_http) -> None:
+def test_relative_path_without_slash_is_refused(make_http: MakeHttp) -> None:
     with pytest.raises(ValueError, match="must start with '/'"):
         make_http().get("orgs/acme")
 
@@ -207,7 +213,7 @@ def seat_pages(server: HTTPServer, link_for: Callable[[int], str | None], pages:
     server.expect_request(SEATS).respond_with_handler(handler)
 
 
-def test_paginate_follows_absolute_link_headers(server: HTTPServer, make_http) -> None:
+def test_paginate_follows_absolute_link_headers(server: HTTPServer, make_http: MakeHttp) -> None:
     seat_pages(server, lambda p: server.url_for(f"{SEATS}?per_page=100&page={p + 1}"))
     http = make_http()
     logins = [s["login"] for s in http.paginate(SEATS, {"per_page": "100"}, "seats")]
@@ -219,12 +225,12 @@ def test_paginate_follows_absolute_link_headers(server: HTTPServer, make_http) -
     assert http.stats["api_requests"] == 3
 
 
-def test_paginate_resolves_relative_link_against_the_page(server: HTTPServer, make_http) -> None:
+def test_paginate_resolves_relative_link_against_the_page(server: HTTPServer, make_http: MakeHttp) -> None:
     seat_pages(server, lambda p: f"{SEATS}?per_page=100&page={p + 1}")
     assert len(list(make_http().paginate(SEATS, {"per_page": "100"}, "seats"))) == 6
 
 
-def test_paginate_refuses_a_link_to_another_host(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_paginate_refuses_a_link_to_another_host(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     seat_pages(server, lambda p: f"https://collector.invalid{SEATS}?page={p + 1}&token={TOKEN}")
     http = make_http()
     pages = http.paginate(SEATS, {"per_page": "100"}, "seats")
@@ -237,14 +243,14 @@ def test_paginate_refuses_a_link_to_another_host(server: HTTPServer, make_http, 
     assert_clean(info.value)
 
 
-def test_get_refuses_an_absolute_url_on_another_port(server: HTTPServer, make_http) -> None:
+def test_get_refuses_an_absolute_url_on_another_port(server: HTTPServer, make_http: MakeHttp) -> None:
     other = f"http://127.0.0.1:{server.port + 1}/orgs/acme"
     with pytest.raises(GitHubError, match="not on the GitHub API host"):
         make_http().get(other)
     assert server.log == []
 
 
-def test_paginate_detects_a_link_loop(server: HTTPServer, make_http) -> None:
+def test_paginate_detects_a_link_loop(server: HTTPServer, make_http: MakeHttp) -> None:
     loop = server.url_for(f"{SEATS}?page=2")
     server.expect_request(SEATS).respond_with_handler(
         lambda r: js({"seats": [{"n": 1}]}, headers={"Link": f'<{loop}>; rel="next"'})
@@ -253,7 +259,7 @@ def test_paginate_detects_a_link_loop(server: HTTPServer, make_http) -> None:
         list(make_http().paginate(SEATS, None, "seats"))
 
 
-def test_paginate_list_body_counts_non_objects_and_passes_them_on(server: HTTPServer, make_http) -> None:
+def test_paginate_list_body_counts_non_objects_and_passes_them_on(server: HTTPServer, make_http: MakeHttp) -> None:
     # Passed on so that shaping sets them aside as rejected records (counted in the run and the log).
     server.expect_request("/orgs/acme/teams").respond_with_json([{"slug": "a"}, "junk", 3, {"slug": "b"}])
     http = make_http()
@@ -261,7 +267,7 @@ def test_paginate_list_body_counts_non_objects_and_passes_them_on(server: HTTPSe
     assert http.stats["malformed_items"] == 2
 
 
-def test_paginate_wrong_page_shape_names_the_key(server: HTTPServer, make_http) -> None:
+def test_paginate_wrong_page_shape_names_the_key(server: HTTPServer, make_http: MakeHttp) -> None:
     server.expect_request(SEATS).respond_with_json({"total_seats": 0})
     with pytest.raises(GitHubError, match="'seats' list"):
         list(make_http().paginate(SEATS, None, "seats"))
@@ -270,7 +276,7 @@ def test_paginate_wrong_page_shape_names_the_key(server: HTTPServer, make_http) 
 # ---------------------------------------------------------------- retries
 
 
-def test_502_then_200_retries_with_jittered_backoff(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_502_then_200_retries_with_jittered_backoff(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     server.expect_request("/r").respond_with_handler(sequence(Response("bad gateway", 502), js({"ok": 1})))
     http = make_http()
     assert http.get_json("/r") == {"ok": 1}
@@ -280,7 +286,7 @@ def test_502_then_200_retries_with_jittered_backoff(server: HTTPServer, make_htt
     assert http.stats["api_requests"] == 2
 
 
-def test_dropped_connection_then_success(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_dropped_connection_then_success(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     server.expect_request("/r").respond_with_handler(sequence(drop_connection, js({"ok": 2})))
     http = make_http()
     assert http.get_json("/r") == {"ok": 2}
@@ -293,7 +299,7 @@ def test_nothing_listening_exhausts_retries(fake: FakeTime) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     http = GitHubHttp(f"http://127.0.0.1:{port}", lambda: TOKEN, sleep=fake.sleep, clock=fake.clock,
-                      retry=RetryPolicy(max_retries=3), timeout=(1.0, 1.0))
+                      retry=replace(GITHUB_API, attempts=4), timeout=(1.0, 1.0))
     with pytest.raises(ServerError, match="request failed") as info:
         http.get("/orgs/acme/copilot/billing")
     assert info.value.status is None
@@ -303,7 +309,7 @@ def test_nothing_listening_exhausts_retries(fake: FakeTime) -> None:
     assert_clean(info.value)
 
 
-def test_read_timeout_then_success(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_read_timeout_then_success(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     retrying = threading.Event()
 
     def slow(request: Request) -> Response:
@@ -322,9 +328,9 @@ def test_read_timeout_then_success(server: HTTPServer, make_http, fake: FakeTime
     assert http.stats["retries"] == 1
 
 
-def test_retries_exhausted_raise_server_error(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_retries_exhausted_raise_server_error(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     server.expect_request("/r").respond_with_response(Response("unavailable", 503))
-    http = make_http(retry=RetryPolicy(max_retries=5, backoff_base=0.5, backoff_max=2.0))
+    http = make_http(retry=replace(GITHUB_API, attempts=6, backoff=0.5, cap=2.0))
     with pytest.raises(ServerError, match="answered 503") as info:
         http.get("/r", {"day": "2026-11-20"})
     assert info.value.status == 503
@@ -333,7 +339,7 @@ def test_retries_exhausted_raise_server_error(server: HTTPServer, make_http, fak
     assert all(0 <= s <= min(2.0, 0.5 * 2**i) for i, s in enumerate(fake.sleeps))
 
 
-def test_503_retry_after_is_honoured(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_503_retry_after_is_honoured(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     server.expect_request("/r").respond_with_handler(
         sequence(Response("busy", 503, headers={"Retry-After": "9"}), js({}))
     )
@@ -341,21 +347,21 @@ def test_503_retry_after_is_honoured(server: HTTPServer, make_http, fake: FakeTi
     assert fake.sleeps == [9.0]
 
 
-def test_retry_policy_delay_is_full_jitter_and_capped() -> None:
-    policy = RetryPolicy(max_retries=5, backoff_base=0.5, backoff_max=30.0)
+def test_api_policy_delay_is_full_jitter_and_capped() -> None:
     rng = random.Random(1)
-    for attempt, cap in [(0, 0.5), (1, 1.0), (3, 4.0), (6, 30.0), (500, 30.0)]:
-        delays = [policy.delay(attempt, rng) for _ in range(200)]
+    policy = replace(GITHUB_API, backoff=0.5, cap=30.0).using(rand=rng.random)
+    for retry, cap in [(1, 0.5), (2, 1.0), (4, 4.0), (7, 30.0), (501, 30.0)]:
+        delays = [policy.backoff_delay(retry) for _ in range(200)]
         assert all(0 <= d <= cap for d in delays)
         assert max(delays) > cap * 0.8  # spread over the whole range, not a fixed value
-    with pytest.raises(ValueError, match="negative"):
-        RetryPolicy(max_retries=-1)
+    with pytest.raises(ValueError, match="attempts"):
+        replace(GITHUB_API, attempts=0)
 
 
 # ---------------------------------------------------------------- rate limits
 
 
-def test_primary_limit_within_cap_waits_for_reset(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_primary_limit_within_cap_waits_for_reset(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     limited = js({"message": "API rate limit exceeded"}, 403, rate_headers(0, NOW + 30))
     fine = js({"ok": 1}, headers=rate_headers(4999, NOW + 3600))
     server.expect_request("/r").respond_with_handler(sequence(limited, fine))
@@ -366,7 +372,7 @@ def test_primary_limit_within_cap_waits_for_reset(server: HTTPServer, make_http,
     assert http.rate == RateState(limit=5000, remaining=4999, reset=NOW + 3600, used=1)
 
 
-def test_primary_limit_beyond_cap_raises(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_primary_limit_beyond_cap_raises(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     server.expect_request("/r").respond_with_response(
         js({"message": "API rate limit exceeded"}, 429, rate_headers(0, NOW + 1800))
     )
@@ -377,7 +383,7 @@ def test_primary_limit_beyond_cap_raises(server: HTTPServer, make_http, fake: Fa
     assert len(server.log) == 1
 
 
-def test_secondary_limit_429_with_retry_after(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_secondary_limit_429_with_retry_after(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     server.expect_request("/r").respond_with_handler(
         sequence(js({"message": "secondary"}, 429, {"Retry-After": "7", **rate_headers(4000, NOW + 900)}), js({}))
     )
@@ -388,18 +394,17 @@ def test_secondary_limit_429_with_retry_after(server: HTTPServer, make_http, fak
     assert http.stats["rate_limit_waits"] == 1
 
 
-def test_secondary_limit_403_without_retry_after(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_secondary_limit_403_without_retry_after(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     body = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}
     server.expect_request("/r").respond_with_handler(
         sequence(js(body, 403, rate_headers(4000, NOW + 900)), js(body, 403, rate_headers(3999, NOW + 900)), js({}))
     )
-    http = make_http()
-    http.secondary_wait = 0.25
+    http = make_http(secondary_wait=0.25)
     http.get("/r")
     assert fake.sleeps == [0.25, 0.5]  # then it backs off exponentially
 
 
-def test_secondary_limit_longer_than_allowed_raises(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_secondary_limit_longer_than_allowed_raises(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     server.expect_request("/r").respond_with_response(js({"message": "slow down"}, 429, {"Retry-After": "600"}))
     with pytest.raises(RateLimitError) as info:
         make_http(max_rate_wait=60).get("/r")
@@ -407,7 +412,7 @@ def test_secondary_limit_longer_than_allowed_raises(server: HTTPServer, make_htt
     assert fake.sleeps == []
 
 
-def test_reserve_stops_before_sending(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_reserve_stops_before_sending(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     server.expect_request("/r").respond_with_response(js({}, headers=rate_headers(100, NOW + 600)))
     http = make_http(reserve=100)
     http.get("/r")
@@ -418,7 +423,7 @@ def test_reserve_stops_before_sending(server: HTTPServer, make_http, fake: FakeT
     assert len(server.log) == 1
 
 
-def test_reserve_ignores_a_window_that_has_reset(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_reserve_ignores_a_window_that_has_reset(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     server.expect_request("/r").respond_with_response(js({}, headers=rate_headers(5, NOW + 10)))
     http = make_http(reserve=100)
     http.get("/r")
@@ -427,7 +432,8 @@ def test_reserve_ignores_a_window_that_has_reset(server: HTTPServer, make_http, 
     assert len(server.log) == 2
 
 
-def test_used_up_window_without_reserve_waits_before_sending(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_used_up_window_without_reserve_waits_before_sending(server: HTTPServer, make_http: MakeHttp,
+                                                             fake: FakeTime) -> None:
     server.expect_request("/r").respond_with_handler(
         sequence(js({}, headers=rate_headers(0, NOW + 20)), js({}, headers=rate_headers(4999, NOW + 3620)))
     )
@@ -438,7 +444,7 @@ def test_used_up_window_without_reserve_waits_before_sending(server: HTTPServer,
     assert len(server.log) == 2
 
 
-def test_rate_state_keeps_lowest_remaining_of_a_window(server: HTTPServer, make_http) -> None:
+def test_rate_state_keeps_lowest_remaining_of_a_window(server: HTTPServer, make_http: MakeHttp) -> None:
     server.expect_request("/r").respond_with_handler(
         sequence(
             js({}, headers=rate_headers(50, NOW + 100)),
@@ -479,7 +485,7 @@ def test_rate_state_from_headers() -> None:
     ],
 )
 def test_error_statuses_raise_typed_helpful_errors(
-    server: HTTPServer, make_http, fake: FakeTime, path: str, status: int, kind: type, expected: str
+    server: HTTPServer, make_http: MakeHttp, fake: FakeTime, path: str, status: int, kind: type, expected: str
 ) -> None:
     # A hostile or buggy server echoing the token and a signed link must not get them into our message.
     message = f"Resource not accessible by token {TOKEN}; see https://example.com/x?{SIG}"
@@ -504,7 +510,7 @@ def blob(server: HTTPServer, handler: Callable[[Request], Response], name: str =
     return server.url_for(path) + "?" + SIG
 
 
-def test_download_sends_no_authorization_and_no_github_headers(server: HTTPServer, make_http) -> None:
+def test_download_sends_no_authorization_and_no_github_headers(server: HTTPServer, make_http: MakeHttp) -> None:
     url = blob(server, lambda r: Response(b'{"a":1}\n'))
     out = io.BytesIO()
     http = make_http()
@@ -520,7 +526,7 @@ def test_download_sends_no_authorization_and_no_github_headers(server: HTTPServe
     assert http.stats["api_requests"] == 0
 
 
-def test_download_ignores_the_reserve(server: HTTPServer, make_http) -> None:
+def test_download_ignores_the_reserve(server: HTTPServer, make_http: MakeHttp) -> None:
     server.expect_request("/r").respond_with_response(js({}, headers=rate_headers(1, NOW + 600)))
     url = blob(server, lambda r: Response(b"data"))
     http = make_http(reserve=10)
@@ -528,7 +534,7 @@ def test_download_ignores_the_reserve(server: HTTPServer, make_http) -> None:
     assert http.download(url, io.BytesIO()) == 4  # signed links do not use the API budget
 
 
-def test_download_follows_redirects_without_credentials(server: HTTPServer, make_http) -> None:
+def test_download_follows_redirects_without_credentials(server: HTTPServer, make_http: MakeHttp) -> None:
     server.expect_request("/blob/final").respond_with_data(b"moved data")
     url = blob(server, lambda r: Response("", 302, headers={"Location": "/blob/final?x=1"}))
     out = io.BytesIO()
@@ -537,7 +543,8 @@ def test_download_follows_redirects_without_credentials(server: HTTPServer, make
     assert [("Authorization" in r.headers) for r, _ in server.log] == [False, False]
 
 
-def test_download_retries_5xx_and_keeps_earlier_bytes_of_dest(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_download_retries_5xx_and_keeps_earlier_bytes_of_dest(server: HTTPServer, make_http: MakeHttp,
+                                                              fake: FakeTime) -> None:
     url = blob(server, sequence(Response("oops", 500), Response(b"payload")))
     out = io.BytesIO()
     out.write(b"HEADER")
@@ -546,7 +553,8 @@ def test_download_retries_5xx_and_keeps_earlier_bytes_of_dest(server: HTTPServer
     assert len(fake.sleeps) == 1
 
 
-def test_download_truncated_body_is_retried_from_scratch(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_download_truncated_body_is_retried_from_scratch(server: HTTPServer, make_http: MakeHttp,
+                                                         fake: FakeTime) -> None:
     short = Response(iter([b"0123"]), headers={"Content-Length": "10"})
     url = blob(server, sequence(lambda r: short, lambda r: Response(b"0123456789")))
     out = io.BytesIO()
@@ -557,12 +565,13 @@ def test_download_truncated_body_is_retried_from_scratch(server: HTTPServer, mak
     assert http.stats["bytes_downloaded"] == 10
 
 
-def test_download_always_truncated_raises_download_error(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_download_always_truncated_raises_download_error(server: HTTPServer, make_http: MakeHttp,
+                                                         fake: FakeTime) -> None:
     url = blob(server, lambda r: Response(iter([b"0123"]), headers={"Content-Length": "10"}))
     out = io.BytesIO(b"KEEP")
     out.seek(0, io.SEEK_END)
     with pytest.raises(DownloadError, match=r"broke off|truncated") as info:
-        make_http(retry=RetryPolicy(max_retries=2)).download(url, out)
+        make_http(download_retry=replace(GITHUB_DOWNLOAD, attempts=3)).download(url, out)
     assert type(info.value) is DownloadError
     assert out.getvalue() == b"KEEP"
     assert len(server.log) == 3
@@ -571,14 +580,45 @@ def test_download_always_truncated_raises_download_error(server: HTTPServer, mak
     assert_clean(info.value)
 
 
-def test_download_dropped_connection_then_success(server: HTTPServer, make_http, fake: FakeTime) -> None:
+def test_download_dropped_connection_then_success(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
     url = blob(server, sequence(drop_connection, Response(b"ok")))
     out = io.BytesIO()
     assert make_http().download(url, out) == 2
 
 
+def test_download_throttled_by_the_cdn_waits_as_asked(server: HTTPServer, make_http: MakeHttp, fake: FakeTime) -> None:
+    url = blob(server, sequence(Response("slow down", 429, headers={"Retry-After": "5"}), Response(b"ok")))
+    http = make_http()
+    assert http.download(url, io.BytesIO()) == 2
+    assert fake.sleeps == [5.0]
+    assert http.stats["retries"] == 1
+
+
+def test_download_retries_follow_the_download_policy_not_the_api_policy(server: HTTPServer, make_http: MakeHttp,
+                                                                        fake: FakeTime) -> None:
+    url = blob(server, lambda r: Response("oops", 503))
+    http = make_http(retry=replace(GITHUB_API, attempts=1), download_retry=replace(GITHUB_DOWNLOAD, attempts=4))
+    with pytest.raises(DownloadError, match="on all 4 attempts"):
+        http.download(url, io.BytesIO())
+    assert len(server.log) == 4
+    assert len(fake.sleeps) == 3
+
+
+def test_download_retries_and_failures_never_log_the_signature(server: HTTPServer, make_http: MakeHttp,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    url = blob(server, sequence(drop_connection, Response("oops", 500), Response("gone", 410)))
+    with caplog.at_level(logging.DEBUG), pytest.raises(LinkExpiredError) as info:
+        make_http().download(url, io.BytesIO())
+    # Ours and urllib3's (the test server's own access log, werkzeug's, shows what it was sent).
+    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("werkzeug"))
+    assert "/blob/part-1.json?…" in logged  # the retries were logged, with the link redacted
+    assert "SECRETSIGNATURE" not in logged
+    assert "sig=" not in logged
+    assert_clean(info.value)
+
+
 @pytest.mark.parametrize("status", [403, 404, 410])
-def test_expired_link_raises_link_expired(server: HTTPServer, make_http, fake: FakeTime, status: int) -> None:
+def test_expired_link_raises_link_expired(server: HTTPServer, make_http: MakeHttp, fake: FakeTime, status: int) -> None:
     url = blob(server, lambda r: Response("<Error>AuthenticationFailed</Error>", status))
     with pytest.raises(LinkExpiredError, match="expired or the file is gone") as info:
         make_http().download(url, io.BytesIO())
@@ -587,7 +627,7 @@ def test_expired_link_raises_link_expired(server: HTTPServer, make_http, fake: F
     assert_clean(info.value)
 
 
-def test_download_refuses_non_http_links(make_http) -> None:
+def test_download_refuses_non_http_links(make_http: MakeHttp) -> None:
     with pytest.raises(DownloadError, match="not an http"):
         make_http().download("file:///etc/passwd", io.BytesIO())
 
@@ -603,7 +643,7 @@ def test_redact_url() -> None:
 # ---------------------------------------------------------------- concurrency
 
 
-def test_concurrent_requests_count_exactly(server: HTTPServer, make_http) -> None:
+def test_concurrent_requests_count_exactly(server: HTTPServer, make_http: MakeHttp) -> None:
     server.expect_request("/r").respond_with_json({"ok": True})
     url = blob(server, lambda r: Response(b"12345"))
     http = make_http()

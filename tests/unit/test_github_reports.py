@@ -8,6 +8,7 @@ import hashlib
 import json
 import random
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from copilot_usage.github.errors import DownloadError, ForbiddenError, GitHubError, LinkExpiredError
-from copilot_usage.github.http import GitHubHttp, RetryPolicy
+from copilot_usage.github.http import GitHubHttp
 from copilot_usage.github.reports import fetch_latest_28_day, fetch_report
 from copilot_usage.model import Report, Scope, ScopeType
+from copilot_usage.retry import GITHUB_API, GITHUB_DOWNLOAD
 
 TOKEN = "ghp_REPORTTOKEN9876543210"
 SIGNATURE = "SIGNED-SECRET-0xC0FFEE"
@@ -73,7 +75,8 @@ def sleeps() -> Sleeps:
 @pytest.fixture
 def http(server: HTTPServer, sleeps: Sleeps) -> Iterator[GitHubHttp]:
     client = GitHubHttp(server.url_for("/"), lambda: TOKEN, sleep=sleeps, clock=lambda: 1_800_000_000.0,
-                        rng=random.Random(3), retry=RetryPolicy(max_retries=2), timeout=(2.0, 2.0))
+                        rng=random.Random(3), retry=replace(GITHUB_API, attempts=3),
+                        download_retry=replace(GITHUB_DOWNLOAD, attempts=3), timeout=(2.0, 2.0))
     yield client
     client.close()
 
