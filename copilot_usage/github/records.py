@@ -218,10 +218,10 @@ class _Lines:
         for entry in self._peeked:
             if _nonblank(entry):
                 return entry
-        while (entry := self._read_line()) is not None:
-            self._peeked.append(entry)
-            if _nonblank(entry):
-                return entry
+        while (line := self._read_line()) is not None:
+            self._peeked.append(line)
+            if _nonblank(line):
+                return line
         return None
 
     def rest(self) -> Iterator[bytes | None]:
