@@ -13,9 +13,11 @@ import pytest
 
 from copilot_usage.cli import main
 from copilot_usage.model import Scope, ScopeType, Snapshot
+from copilot_usage.planner import Task
 from copilot_usage.run import run
 from copilot_usage.schema import indices as ix
 from copilot_usage.simulator import SimulatorServer, World
+from copilot_usage.simulator.faults import Faults
 from copilot_usage.store.ingestion_log import IngestionLog
 from tests.fixtures.simulator import SIM_TODAY, report_rows, sim_config
 from tests.integration.test_collect import ENT, NOW, ORGS, clock, settings_for
@@ -116,6 +118,32 @@ def test_collect_stores_the_latest_window_once_a_day_and_builds_a_history(tmp_pa
         for scope in SCOPES:
             entry = log_entry(es, prefix, scope, SIM_TODAY + dt.timedelta(days=2))
             assert (entry.status, entry.document_count) == ("complete", len(before[scope]) // 2)
+
+
+def test_a_damaged_download_is_set_aside_and_fetched_again_on_the_next_run(es, engine_url, prefix):
+    scope = Scope(ScopeType.ORGANIZATION, ORGS[0])
+    end = SIM_TODAY - dt.timedelta(days=2)
+    with SimulatorServer(World(sim_config(days=14))) as server:
+        settings = settings_for(server, engine_url, prefix, ORGANIZATION_SLUGS=ORGS[0], ENTERPRISE_SLUGS="",
+                                BACKFILL_START=end.isoformat())
+        server.faults = Faults(corrupt_rate=1.0)  # the 28-day file arrives with bytes overwritten
+        task = Task(scope, Snapshot.FEATURE_ENGAGEMENT, SIM_TODAY, "snapshot")
+        damaged = run(settings, es=es, now=clock(NOW), tasks=lambda logs, at: [task])
+        assert damaged.ok, damaged.errors
+        assert damaged.rejected_records == 1
+        entry = log_entry(es, prefix, scope, SIM_TODAY)
+        assert (entry.status, entry.rejected_count) == ("empty", 1)
+        assert stored(es, prefix, scope) == {}
+
+        server.faults = Faults()
+        server.reset_stats()
+        clean = run(settings, es=es, now=clock(NOW + dt.timedelta(hours=1)))
+        assert clean.ok, clean.errors
+        assert latest_requests(server) == 1
+        [wrapper] = report_rows(server, *PATHS[scope])
+        assert shown(stored(es, prefix, scope)) == expected(wrapper)
+        entry = log_entry(es, prefix, scope, SIM_TODAY)
+        assert (entry.status, entry.rejected_count, entry.attempts) == ("complete", 0, 2)
 
 
 @pytest.mark.parametrize("no_data_answer", ["204", "empty", "404"])

@@ -173,6 +173,14 @@ def test_feature_engagement_is_asked_once_a_day_under_the_day_it_is_asked():
         assert plan_scope(ORG, log, opts) == []
     log[("feature_engagement", TODAY)] = State("failed")  # asked again on the next run
     assert [t.unit for t in plan_scope(ORG, log, opts)] == [Snapshot.FEATURE_ENGAGEMENT]
+    # A damaged download (its one record set aside) is fetched again on a later run, like a report day.
+    hour_ago = NOW - dt.timedelta(hours=1)
+    log[("feature_engagement", TODAY)] = State("empty", hour_ago, rejected_count=1, attempts=1)
+    assert plan_scope(ORG, log, opts) == [Task(ORG, Snapshot.FEATURE_ENGAGEMENT, TODAY, "rejected")]
+    log[("feature_engagement", TODAY)] = State("empty", NOW, rejected_count=1, attempts=1)
+    assert plan_scope(ORG, log, opts) == []  # not within the same run
+    log[("feature_engagement", TODAY)] = State("empty", hour_ago, rejected_count=1, attempts=REJECTED_MAX_ATTEMPTS)
+    assert plan_scope(ORG, log, opts) == []  # GitHub serves it damaged: done for today
     assert [t.unit for t in plan_scope(ENT, {}, options(snapshots=(Snapshot.FEATURE_ENGAGEMENT,),
                                                         backfill_start=TODAY))] == [Snapshot.FEATURE_ENGAGEMENT]
 
