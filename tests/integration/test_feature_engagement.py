@@ -231,6 +231,10 @@ def test_import_of_a_two_enterprise_28_day_file_splits_the_engagement_by_id(tmp_
         assert [h["_source"][ix.ENTERPRISE_ID] for h in usage] == [wrapper["enterprise_id"]]
         assert log_entry(es, prefix, scope, end).status == "complete"
     assert shown(stored(es, prefix, two))[("2026-11-18", "copilot_cli")] == (0, 5, 0.0)
+    assert main(["status", "--json"]) == 0  # status lists the new report per scope
+    rows = {(r["scope"], r["report"]): r for r in json.loads(capsys.readouterr().out)}
+    assert rows[("ent-two", UNIT)]["last_complete_day"] == "2026-11-18"
+    assert rows[("ent-one", UNIT)]["complete"] == 1
     # The same file again overwrites, never duplicates.
     assert main(["import", str(path), *scopes]) == 0
     assert es.count(index=ix.FEATURE_ENGAGEMENT.name(prefix))["count"] == 5
