@@ -29,7 +29,10 @@ PATHS = {Scope(ScopeType.ORGANIZATION, o): (f"/orgs/{o}", "organization-28-day")
     Scope(ScopeType.ENTERPRISE, ENT): (f"/enterprises/{ENT}", "enterprise-28-day")}
 
 
-def stored(es: Any, prefix: str, scope: Scope, day: dt.date | None = None) -> dict[str, dict[str, Any]]:
+Stored = dict[tuple[str, str], dict[str, Any]]
+
+
+def stored(es: Any, prefix: str, scope: Scope, day: dt.date | None = None) -> Stored:
     """The scope's feature_engagement documents (of one window end day when given), by (day, feature)."""
     name = ix.FEATURE_ENGAGEMENT.name(prefix)
     es.indices.refresh(index=name)
@@ -49,7 +52,7 @@ def expected(wrapper: dict[str, Any]) -> dict[tuple[str, str], tuple[int, int, f
         for row in block["totals_by_feature"]}
 
 
-def shown(docs: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str, str], tuple[int, int, float | None]]:
+def shown(docs: Stored) -> dict[tuple[str, str], tuple[int, int, float | None]]:
     return {key: (d[ix.ENGAGED_USERS], d[ix.ACTIVE_USERS], d[ix.ENGAGED_SHARE]) for key, d in docs.items()}
 
 
@@ -61,7 +64,8 @@ def log_entry(es: Any, prefix: str, scope: Scope, day: dt.date) -> Any:
     return IngestionLog(es, prefix).load(scope).get((UNIT, day))
 
 
-def test_collect_stores_the_latest_window_once_a_day_and_builds_a_history(tmp_path, es, engine_url, prefix):
+def test_collect_stores_the_latest_window_once_a_day_and_builds_a_history(tmp_path: Path, es: Any, engine_url: str,
+                                                                           prefix: str) -> None:
     world = World(sim_config(days=14))
     end = SIM_TODAY - dt.timedelta(days=2)
     with SimulatorServer(world) as server:
@@ -120,7 +124,8 @@ def test_collect_stores_the_latest_window_once_a_day_and_builds_a_history(tmp_pa
             assert (entry.status, entry.document_count) == ("complete", len(before[scope]) // 2)
 
 
-def test_a_damaged_download_is_set_aside_and_fetched_again_on_the_next_run(es, engine_url, prefix):
+def test_a_damaged_download_is_set_aside_and_fetched_again_on_the_next_run(es: Any, engine_url: str,
+                                                                            prefix: str) -> None:
     scope = Scope(ScopeType.ORGANIZATION, ORGS[0])
     end = SIM_TODAY - dt.timedelta(days=2)
     with SimulatorServer(World(sim_config(days=14))) as server:
@@ -147,7 +152,8 @@ def test_a_damaged_download_is_set_aside_and_fetched_again_on_the_next_run(es, e
 
 
 @pytest.mark.parametrize("no_data_answer", ["204", "empty", "404"])
-def test_no_28_day_report_does_not_fail_the_run_and_is_asked_once_a_day(es, engine_url, prefix, no_data_answer):
+def test_no_28_day_report_does_not_fail_the_run_and_is_asked_once_a_day(es: Any, engine_url: str, prefix: str,
+                                                                         no_data_answer: str) -> None:
     # The day after organizations' first report day: GitHub has no 28-day report for them yet.
     today = dt.date(2025, 12, 13)
     world = World(sim_config(today=today, days=30, no_data_answer=no_data_answer))
@@ -168,7 +174,7 @@ def test_no_28_day_report_does_not_fail_the_run_and_is_asked_once_a_day(es, engi
     assert es.count(index=ix.FEATURE_ENGAGEMENT.name(prefix))["count"] == 0
 
 
-def test_windows_before_2026_09_17_store_nothing_and_no_error(es, engine_url, prefix):
+def test_windows_before_2026_09_17_store_nothing_and_no_error(es: Any, engine_url: str, prefix: str) -> None:
     today = dt.date(2026, 9, 10)
     with SimulatorServer(World(sim_config(today=today, days=40))) as server:
         settings = settings_for(server, engine_url, prefix, COPILOT_USAGE_TODAY=today.isoformat(),
@@ -185,7 +191,7 @@ def test_windows_before_2026_09_17_store_nothing_and_no_error(es, engine_url, pr
 
 # --- import ----------------------------------------------------------------------------------------------------
 @pytest.fixture
-def env(monkeypatch, engine_url, prefix):
+def env(monkeypatch: pytest.MonkeyPatch, engine_url: str, prefix: str) -> None:
     monkeypatch.setenv("ELASTICSEARCH_URL", engine_url)
     monkeypatch.setenv("INDEX_PREFIX", prefix)
     for name in ("ORGANIZATION_SLUGS", "ENTERPRISE_SLUGS", "GITHUB_PAT", "ARCHIVE_DIR", "KEY_VAULT_URI"):
@@ -214,7 +220,8 @@ def documented_style(tmp_path: Path) -> tuple[Path, list[dict[str, Any]]]:
     return path, wrappers
 
 
-def test_import_of_a_two_enterprise_28_day_file_splits_the_engagement_by_id(tmp_path, env, es, prefix, capsys):
+def test_import_of_a_two_enterprise_28_day_file_splits_the_engagement_by_id(
+        tmp_path: Path, env: None, es: Any, prefix: str, capsys: pytest.CaptureFixture[str]) -> None:
     path, wrappers = documented_style(tmp_path)
     scopes = ["--scope", "enterprise:ent-one=1", "--scope", "enterprise:ent-two=2"]
     assert main(["import", str(path), *scopes]) == 0
@@ -243,7 +250,7 @@ def test_import_of_a_two_enterprise_28_day_file_splits_the_engagement_by_id(tmp_
     assert "2 different enterprise_id values (1, 2)" in capsys.readouterr().err
 
 
-def test_import_of_githubs_own_example_stores_no_engagement(env, es, prefix):
+def test_import_of_githubs_own_example_stores_no_engagement(env: None, es: Any, prefix: str) -> None:
     # GitHub's example window (2025-09-04 … 2025-10-01) is older than the engagement block.
     scopes = ["--scope", "enterprise:ent-one=1", "--scope", "enterprise:ent-two=2"]
     assert main(["import", str(DOCS / "enterprise-28-day.json"), *scopes]) == 0
@@ -254,7 +261,8 @@ def test_import_of_githubs_own_example_stores_no_engagement(env, es, prefix):
     assert {report for report, _ in logged} == {"aggregate"}
 
 
-def test_import_of_the_simulators_28_day_file_matches_the_file(tmp_path, env, es, prefix):
+def test_import_of_the_simulators_28_day_file_matches_the_file(tmp_path: Path, env: None, es: Any,
+                                                                prefix: str) -> None:
     with SimulatorServer(World(sim_config(days=40))) as server:
         rows = report_rows(server, f"/orgs/{ORGS[0]}", "organization-28-day")
     path = tmp_path / "org-28.json"
