@@ -19,6 +19,7 @@ import requests
 from copilot_usage import defaults
 from copilot_usage.model import Scope, ScopeType
 from copilot_usage.schema.indices import (
+    FEATURE_ENGAGEMENT,
     INGESTION_LOG,
     SEAT_SUMMARY,
     SEATS,
@@ -554,7 +555,8 @@ def concurrency(run: Result, latency_ms: float) -> dict[str, Any]:
 
 
 # Snapshot indices get one document set per run, whatever the number of report days.
-PER_RUN_INDICES = (SEATS.key, SEAT_SUMMARY.key, TEAMS_SNAPSHOT.key, INGESTION_LOG.key)
+# Not scaled with report days: among them the snapshots (feature engagement: one 28-day window per run).
+PER_RUN_INDICES = (SEATS.key, SEAT_SUMMARY.key, TEAMS_SNAPSHOT.key, FEATURE_ENGAGEMENT.key, INGESTION_LOG.key)
 
 
 def extrapolate(run: Result, slice_days: int, days: int) -> dict[str, Any]:

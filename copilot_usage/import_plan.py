@@ -20,14 +20,14 @@ from typing import Any
 from copilot_usage import registry
 from copilot_usage.github.records import Malformed, iter_records
 from copilot_usage.model import Report, Scope, ScopeType
-from copilot_usage.schema.indices import ENTERPRISE_ID, ORGANIZATION_ID
+from copilot_usage.schema.indices import DAY, ENTERPRISE_ID, ORGANIZATION_ID
+from copilot_usage.shaping.source_keys import DAY_TOTALS, REPORT_END_DAY
 
 # The file kinds are the registry's (registry.FILE_KINDS): recognition order, GitHub's names, their reports.
 KINDS = registry.KINDS
 AGGREGATE_KINDS = frozenset(k.name for k in registry.FILE_KINDS if k.report is Report.AGGREGATE)
 USER_KINDS = frozenset(k.name for k in registry.FILE_KINDS if k.report is Report.USERS)
 TEAMS_KIND = next(k.name for k in registry.FILE_KINDS if k.report is Report.USER_TEAMS)
-DAY_TOTALS = "day_totals"
 ID_KEY = {ScopeType.ORGANIZATION: ORGANIZATION_ID, ScopeType.ENTERPRISE: ENTERPRISE_ID}
 MAX_IDS_SHOWN = 10
 
@@ -81,11 +81,19 @@ class Rejections:
 
 @dataclass(frozen=True)
 class Item:
-    """One record of a file with where it came from (for examples) and its report kind."""
+    """One record of a file with where it came from (for examples) and its report kind.
+
+    `unit` is set for a 28-day wrapper handed to a unit of its own (feature engagement), whose day is the
+    window's end day; every other record goes to its kind's report and carries its own `day`."""
 
     record: dict[str, Any]
     kind: str
     where: str
+    unit: registry.Unit | None = None
+
+    @property
+    def day_key(self) -> str:
+        return DAY if self.unit is None else REPORT_END_DAY
 
 
 def file_kind(path: Path, kind: str | None) -> str | None:
@@ -100,12 +108,14 @@ def file_kind(path: Path, kind: str | None) -> str | None:
 
 
 def items(paths: Iterable[Path], kinds: dict[Path, str], rejections: Rejections | None) -> Iterator[Item]:
-    """Every record of every file, 28-day wrappers opened into their days (ids inherited); malformed parts go
-    to `rejections` (when given)."""
+    """Every record of every file, 28-day wrappers opened into their days (ids inherited) and, without their
+    days, handed to the units that store a part of them (registry.wrapper_specs); malformed parts go to
+    `rejections` (when given)."""
     for path in paths:
         kind = kinds.get(path)
         if kind is None:
             continue
+        readers = registry.wrapper_specs(registry.file_kind(kind).report)
         with path.open("rb") as handle:
             for entry in iter_records(handle):
                 if isinstance(entry, Malformed):
@@ -114,6 +124,10 @@ def items(paths: Iterable[Path], kinds: dict[Path, str], rejections: Rejections 
                     continue
                 where = f"{path.name}"
                 if kind in AGGREGATE_KINDS and DAY_TOTALS in entry:
+                    wrapper = {k: v for k, v in entry.items() if k != DAY_TOTALS}
+                    for spec in readers:
+                        if spec.reads_wrapper is not None and spec.reads_wrapper(wrapper):
+                            yield Item(wrapper, kind, where, spec.unit)
                     inherited = {k: entry[k] for k in (ORGANIZATION_ID, ENTERPRISE_ID) if entry.get(k) is not None}
                     totals = entry.get(DAY_TOTALS)
                     for index, day in enumerate(totals if isinstance(totals, list) else [totals]):
@@ -181,8 +195,8 @@ def route(item: Item, targets: list[Target]) -> Target | None:
     return None
 
 
-def day_of(record: dict[str, Any]) -> dt.date | None:
+def day_of(record: dict[str, Any], key: str = DAY) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(str(record["day"])[:10])
+        return dt.date.fromisoformat(str(record[key])[:10])
     except (KeyError, ValueError):
         return None

@@ -6,8 +6,9 @@ one call are joined (the old `--teams` still works); 28-day files are split into
 several organizations or enterprises is split by id into the scopes the ids map to, or refused. Records are
 split into their (scope, report, day) on local disk first (memory stays bounded by one record), then every
 day goes through the same day pipeline as a collected one (privacy protection included) and is logged like
-one, so the collector does not fetch it again. Records that cannot be used are counted per reason, with one
-example each.
+one, so the collector does not fetch it again. A 28-day aggregate file's wrappers also go, without their days,
+to the units that store a part of them (the feature engagement of each window, under its end day). Records
+that cannot be used are counted per reason, with one example each.
 """
 
 from __future__ import annotations
@@ -171,13 +172,15 @@ def _place(item: Item, targets: list[Target], result: ImportResult) -> tuple[Tar
         result.rejections.add(f"record names no {' or '.join(sorted({t.id_key for t in targets}))} of a --scope",
                               item.where)
         return None, None
-    day = day_of(item.record)
+    day = day_of(item.record, item.day_key)
     if day is None:
-        result.rejections.add("record has no valid 'day'", item.where)
+        result.rejections.add(f"record has no valid '{item.day_key}'", item.where)
     return target, day
 
 
 def _unit(item: Item) -> registry.Unit:
+    if item.unit is not None:
+        return item.unit
     return registry.unit_of(registry.file_kind(item.kind).report).unit
 
 

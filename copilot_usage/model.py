@@ -63,6 +63,9 @@ class Snapshot(enum.StrEnum):
     TEAMS = "teams"
     # The org's billing usage report for the previous full UTC day (organizations only; see planner.py).
     BILLING_USAGE = "billing_usage"
+    # The feature engagement of GitHub's latest 28-day aggregate report: GitHub serves only the latest window,
+    # so it is asked once a day like a snapshot; its documents are for the window's end day (registry.py).
+    FEATURE_ENGAGEMENT = "feature_engagement"
 
 
 class Status(enum.StrEnum):

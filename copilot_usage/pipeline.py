@@ -97,29 +97,32 @@ class DayLog:
         rejected: int = 0,
         documents: int = 0,
         new_fields: Mapping[str, set[str]] | None = None,
+        carried: LogEntry | None = None,
     ) -> None:
-        """Log `status` for each report; UNCHANGED is logged as complete with the previous counts."""
+        """Log `status` for each report; UNCHANGED is logged as complete with the previous counts (those of
+        `carried` when given: the same content logged under another day, as a rolling report's is)."""
         stamp = self.now()
         unchanged = status is Status.UNCHANGED
         logged = Status.COMPLETE if unchanged else status
         entries = []
         for report in reports:
             before = self.entry(scope, report, day)
+            counts = carried or before
             entries.append(LogEntry(
                 scope_type=scope.type.value,
                 scope=scope.slug,
                 report=report.value,
                 day=day,
                 status=logged.value,
-                record_count=(before.record_count if before else 0) if unchanged else records,
-                rejected_count=(before.rejected_count if before else 0) if unchanged else rejected,
-                document_count=(before.document_count if before else 0) if unchanged else documents,
+                record_count=(counts.record_count if counts else 0) if unchanged else records,
+                rejected_count=(counts.rejected_count if counts else 0) if unchanged else rejected,
+                document_count=(counts.document_count if counts else 0) if unchanged else documents,
                 content_hash=content_hash if logged is Status.COMPLETE else (before.content_hash if before else None),
                 attempts=(before.attempts if before else 0) + 1,
                 error=error,
                 fetched_at=stamp,
                 first_fetched_at=before.first_fetched_at if before and before.first_fetched_at else stamp,
-                new_fields=(before.new_fields if before else ()) if unchanged
+                new_fields=(counts.new_fields if counts else ()) if unchanged
                 else tuple(sorted((new_fields or {}).get(report.value, ()))),
             ))
         self.log.record_many(entries)
@@ -139,10 +142,13 @@ class DayPipeline:
         self.max_docs = max_docs
         self._writer_options: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
 
-    def run(self, spec: ReportSpec, scope: Scope, day: dt.date, source: DayRecords, *, replace: bool) -> DayResult:
+    def run(self, spec: ReportSpec, scope: Scope, day: dt.date, source: DayRecords, *, replace: bool,
+            log_day: dt.date | None = None) -> DayResult:
         """`replace`: the day may hold documents from an earlier version of it, which go when not written
         again. Only a day with nothing set aside removes anything: a fetch with damaged lines would otherwise
-        delete the documents of records that an earlier, cleaner fetch stored."""
+        delete the documents of records that an earlier, cleaner fetch stored. `log_day`: the day the ingestion
+        log keys this unit by when it is not the documents' day (a rolling report, logged by its fetch day)."""
+        logged_day = day if log_day is None else log_day
         result = DayResult(Status.COMPLETE)
         joined = Joined(_noting(source.joined, spec.joined[0].value, result) if spec.joined else source.joined)
         shaper = spec.shaper(scope, day, joined)
@@ -161,8 +167,8 @@ class DayPipeline:
             result.status = Status.FAILED
             result.error = f"{len(write.errors)} documents rejected by the store, first: {first.index} {first.reason}"
             if self.log is not None:
-                self.log.record(scope, day, spec.logged, Status.FAILED, error=result.error, records=result.records,
-                                rejected=result.rejected)
+                self.log.record(scope, logged_day, spec.logged, Status.FAILED, error=result.error,
+                                records=result.records, rejected=result.rejected)
             return result
         if replace and not result.rejected:
             for index_key, ids in written.items():
@@ -170,12 +176,12 @@ class DayPipeline:
         if not result.records and not spec.empty_is_complete:
             result.status = Status.EMPTY
         if self.log is not None:
-            self.log.record(scope, day, spec.logged[:1], result.status, content_hash=source.content_hash,
+            self.log.record(scope, logged_day, spec.logged[:1], result.status, content_hash=source.content_hash,
                             records=result.records, rejected=result.rejected,
                             documents=sum(result.documents.values()), new_fields=result.new_fields)
             if spec.joined:
                 joined_status = Status.NOT_READY if source.joined_hash is None else Status.COMPLETE
-                self.log.record(scope, day, spec.joined, joined_status, content_hash=source.joined_hash,
+                self.log.record(scope, logged_day, spec.joined, joined_status, content_hash=source.joined_hash,
                                 new_fields=result.new_fields)
         return result
 

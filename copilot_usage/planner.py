@@ -16,6 +16,7 @@ Rules (architecture.md §4):
   at the stale-retry rate). A scope that adopted Copilot recently so costs nothing for the months before.
 - A done day whose files had records set aside (malformed or damaged lines) is fetched again on later runs,
   up to REJECTED_MAX_ATTEMPTS fetches in all, so a download damaged on its way is replaced by a clean copy.
+  The same holds for today's latest 28-day report (feature engagement), the one snapshot that is a download.
 - The organization billing usage report (Snapshot.BILLING_USAGE) is fetched once per day for the previous
   full UTC day, organizations only. A token that may not read it (403) is recorded once with an error
   starting NOT_ACCESSIBLE; the planner then leaves it alone for BILLING_RETRY_DAYS instead of asking daily.
@@ -241,6 +242,10 @@ def snapshot_tasks(scope: Scope, log: Mapping[tuple[str, dt.date], LogState], op
         state = log.get((snapshot.value, day))
         if state is None or state.status not in DONE:
             tasks.append(Task(scope, snapshot, day, "snapshot"))
+        elif spec.archived and _worth_refetching([state], options):
+            # A downloaded file with damaged parts (the latest 28-day report): fetched again as a report day
+            # is, since the window it holds cannot be asked for once GitHub has moved on.
+            tasks.append(Task(scope, snapshot, day, "rejected"))
     return tasks
 
 

@@ -3,7 +3,8 @@
 A spec names its unit of work (what the planner plans and the ingestion log keys), the reports it logs
 (users and user-teams are one unit: team documents join the two files of a day), GitHub's file kinds for
 it and how `import` recognises them, its shaper (shaping/base.py), the indices it writes, and for snapshots
-how they are fetched. The planner, the collector, the importer, `reprocess` and github/endpoints.py read it.
+how they are fetched (a request, or GitHub's latest 28-day report). The planner, the collector, the importer,
+`reprocess` and github/endpoints.py read it.
 
 Adding a report: one `FileKind` per GitHub file name, one `ReportSpec`, its shaper in shaping/ and its index
 definition in schema/indices.py.
@@ -15,13 +16,14 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from copilot_usage.model import Report, Scope, ScopeType, Snapshot
 from copilot_usage.schema import indices as ix
 from copilot_usage.shaping.aggregate import shape_aggregate
 from copilot_usage.shaping.base import PerRecord, Shaper
 from copilot_usage.shaping.billing import BillingUsageShaper
+from copilot_usage.shaping.engagement import carries_engagement, shape_feature_engagement
 from copilot_usage.shaping.repos import shape_repo
 from copilot_usage.shaping.seats import SeatsShaper
 from copilot_usage.shaping.teams import shape_team
@@ -75,12 +77,19 @@ class ReportSpec:
     shaper: ShaperFactory
     indices: tuple[ix.IndexDef, ...]
     scope_types: frozenset[ScopeType] = BOTH
-    # Snapshots: how GitHub is asked (None for daily reports, which are downloaded by their file kinds).
+    # Snapshots: how GitHub is asked (None for daily reports, which are downloaded by their file kinds, and for
+    # `latest` snapshots below).
     fetch: Callable[[GitHubClient, Scope, dt.date], Fetched] | None = None
     day_lag: int = 0  # snapshots: how many days before today the snapshot is for
     empty_is_complete: bool = False  # an empty listing is a fact (no seats), not a report without data
     not_accessible_is_empty: bool = False  # a 403 is recorded once as `empty` (planner: NOT_ACCESSIBLE)
     feeds_adoption: bool = False  # days written change the adoption scores of their windows
+    # Snapshots of GitHub's rolling 28-day report (`.../{name}/latest`, downloaded like a daily report and
+    # archived): asked once a day and logged under that day, their documents are for the window's end day
+    # (report_end_day), which only GitHub's answer names.
+    latest: Literal["aggregate", "users"] | None = None
+    # `import` hands this unit the 28-day wrappers of a `latest` file for which this says yes.
+    reads_wrapper: Callable[[Any], bool] | None = None
 
     @functools.cached_property
     def index_keys(self) -> frozenset[str]:
@@ -88,6 +97,11 @@ class ReportSpec:
 
     @property
     def daily(self) -> bool:
+        return self.fetch is None and self.latest is None
+
+    @property
+    def archived(self) -> bool:
+        """Its source files are downloaded and archived, so `reprocess` can shape them again."""
         return self.fetch is None
 
     @property
@@ -124,6 +138,10 @@ def _seats(scope: Scope, day: dt.date, joined: Joined) -> Shaper:
 
 def _billing_usage(scope: Scope, day: dt.date, joined: Joined) -> Shaper:
     return BillingUsageShaper(scope, day)
+
+
+def _feature_engagement(scope: Scope, day: dt.date, joined: Joined) -> Shaper:
+    return PerRecord(scope, day, shape_feature_engagement)
 
 
 # --- snapshot fetches --------------------------------------------------------------------------------------
@@ -186,6 +204,10 @@ SPECS: tuple[ReportSpec, ...] = (
     # The org's billing usage report for the previous full UTC day: today's is still accruing.
     ReportSpec(Snapshot.BILLING_USAGE, (Snapshot.BILLING_USAGE,), _billing_usage, (ix.BILLING_USAGE,),
                scope_types=ORGANIZATIONS, fetch=_fetch_billing_usage, day_lag=1, not_accessible_is_empty=True),
+    # copilot_feature_engagement of the latest 28-day aggregate report (2026-09-17): GitHub keeps no history
+    # of past windows, so one fetch a day builds one point per window end day.
+    ReportSpec(Snapshot.FEATURE_ENGAGEMENT, (Snapshot.FEATURE_ENGAGEMENT,), _feature_engagement,
+               (ix.FEATURE_ENGAGEMENT,), latest="aggregate", reads_wrapper=carries_engagement),
 )
 
 _BY_UNIT: dict[Unit, ReportSpec] = {spec.unit: spec for spec in SPECS}
@@ -195,6 +217,11 @@ DAILY_UNITS: tuple[Report, ...] = tuple(s.unit for s in SPECS if s.daily and isi
 SNAPSHOTS: tuple[Snapshot, ...] = tuple(s.unit for s in SPECS if isinstance(s.unit, Snapshot))
 UNIT_REPORTS: Mapping[Unit, tuple[Unit, ...]] = {spec.unit: spec.logged for spec in SPECS}
 KINDS: tuple[str, ...] = tuple(kind.name for kind in FILE_KINDS)
+
+
+def wrapper_specs(report: Report) -> tuple[ReportSpec, ...]:
+    """The specs that store a part of this report's 28-day wrappers besides the days they hold."""
+    return tuple(s for s in SPECS if s.reads_wrapper is not None and s.latest == report.value)
 
 
 def spec_for(unit: Unit) -> ReportSpec:

@@ -3,7 +3,9 @@
 Use after a shaping fix or a mapping change, or to rebuild deleted indices. The archive holds the latest
 content of every day collected with ARCHIVE_DIR/ARCHIVE_CONTAINER_URL set, so each archived (scope, report,
 day) is shaped exactly as a collection run shapes it (users joined with that day's user-teams file), written
-with deterministic ids, and that day's documents no longer produced are removed. The ingestion log is left
+with deterministic ids, and that day's documents no longer produced are removed. The latest 28-day aggregate
+files the collector fetched for feature engagement are archived under their window's end day and reprocessed
+the same way. The ingestion log is left
 alone: reprocessing changes no fetch decision. Adoption scores are recomputed for the days rewritten.
 """
 
@@ -90,7 +92,7 @@ def reprocess(
     plan: list[tuple[Scope, list[tuple[ReportSpec, list[dt.date]]]]] = []
     for scope in scopes:
         per_spec = []
-        for spec in (s for s in SPECS if s.daily and scope.type in s.scope_types):
+        for spec in (s for s in SPECS if s.archived and scope.type in s.scope_types):
             try:
                 days = [d for d in archive.list_days(scope, spec.unit.value) if in_range(d, start, end)]
             except ArchiveError as exc:

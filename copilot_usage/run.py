@@ -129,8 +129,9 @@ class _Stop(Exception):
 class Collector:
     """Turns planned tasks into day pipeline runs with GitHub as the source; one instance per run.
 
-    What is GitHub's alone stays here: downloads and snapshot requests, 204 as not ready, unchanged
-    content, the raw archive, and which errors stop the run. Everything else is the day pipeline's.
+    What is GitHub's alone stays here: downloads and snapshot requests (a rolling 28-day report among them),
+    204 as not ready, unchanged content, the raw archive, and which errors stop the run. Everything else is the
+    day pipeline's.
     """
 
     def __init__(
@@ -164,7 +165,12 @@ class Collector:
             return None  # blocked, or before this scope's data: left unrecorded, the planner knows from the log
         spec = spec_for(task.unit)
         try:
-            result = self._daily(spec, task) if spec.daily else self._snapshot(spec, task)
+            if spec.daily:
+                result = self._daily(spec, task)
+            elif spec.latest is not None:
+                result = self._latest(spec, task)
+            else:
+                result = self._snapshot(spec, task)
         except (BudgetExhausted, RateLimitError) as exc:
             raise _Stop("github_budget", str(exc)) from None
         except AuthenticationError as exc:  # a rejected PAT, or a GitHub App token that cannot be minted
@@ -228,6 +234,38 @@ class Collector:
         fetched = spec.fetch(self.github, task.scope, task.day)
         source = DayRecords(records=fetched.records, joined=fetched.joined)
         return self.pipeline.run(spec, task.scope, task.day, source, replace=self._previously_complete(spec, task))
+
+    def _latest(self, spec: ReportSpec, task: Task) -> DayResult:
+        """GitHub's latest 28-day report, asked once on the task's day (the ingestion log's key). Its documents
+        (and archived files) are for the window's end day, which only the answer names; the same content as
+        the last window stored is logged unchanged without writing."""
+        assert spec.latest is not None
+        download = self.github.latest_28_day(task.scope, spec.latest, self.workdir)
+        if download is None:
+            # No 28-day report (204, an empty 200 or a 404: github/reports.py): done for today, asked tomorrow.
+            self.log.record(task.scope, task.day, spec.logged, Status.EMPTY)
+            return DayResult(Status.EMPTY)
+        with download:
+            last = self._last_stored(spec, task.scope)
+            if last is not None and last.content_hash == download.sha256:
+                self.log.record(task.scope, task.day, spec.logged, Status.UNCHANGED, content_hash=download.sha256,
+                                carried=last)
+                return DayResult(Status.UNCHANGED)
+            if self.archive is not None:
+                self.archive.put_day(task.scope, spec.unit.value, download.day, download.files)
+            source = DayRecords(
+                records=download.iter_records(),
+                unreadable=lambda: [entry.reason for _, entry in download.malformed],
+                content_hash=download.sha256,
+            )
+            # A window's documents are all this unit's: what its newest file no longer holds goes.
+            return self.pipeline.run(spec, task.scope, download.day, source, replace=True, log_day=task.day)
+
+    def _last_stored(self, spec: ReportSpec, scope: Scope) -> LogEntry | None:
+        """The unit's newest complete log entry with content: what the last fetch stored."""
+        stored = [e for (report, _), e in self.previous.get(scope, {}).items()
+                  if report == spec.unit.value and e.status == Status.COMPLETE and e.content_hash]
+        return max(stored, key=lambda e: e.day, default=None)
 
     def _unchanged(self, spec: ReportSpec, task: Task, content_hash: str) -> bool:
         entries = [self.log.entry(task.scope, report, task.day) for report in spec.logged]

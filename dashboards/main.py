@@ -155,7 +155,31 @@ def chat() -> RowSpec:
         series("Interactions by feature group", "sum(user_initiated_interaction_count) per day by feature_group "
                "(completion, chat, agent, cli, app, other).", B, (ix.USER_INITIATED_INTERACTION_COUNT,), query=fq,
                split=ix.FEATURE_GROUP, width=12),
+        *feature_engagement(),
     ))
+
+
+ENGAGEMENT_TEXT = ("engaged_users: users who used the feature on at least two days of the 28-day window; "
+                   "active_users: users active in the window; share = engaged_users / active_users (GitHub's "
+                   "latest 28-day aggregate report, since 2026-09-17, collected once a day)")
+
+
+def feature_engagement() -> tuple[PanelSpec, ...]:
+    E = ix.FEATURE_ENGAGEMENT
+    share = "Share of active users"
+    v = ("scope", "feature")
+    return (
+        table("Feature engagement (28-day)", f"Per feature, the latest 28-day window in the range (the documents of "
+              f"its end day, the greatest day): {ENGAGEMENT_TEXT}; highest share first. A user counts in every "
+              "feature they used, so shares do not add up to 100 %.", E, (), (ix.FEATURE,), variables=v, width=12,
+              first=(LATEST,), order="12", sort_by=share,
+              extra=(Metric("10", "max", ix.ENGAGED_USERS, label="Engaged users"),
+                     Metric("11", "max", ix.ACTIVE_USERS, label="Active users (window)"),
+                     Metric("12", "max", ix.ENGAGED_SHARE, label=share, unit="percentunit"))),
+        series("Feature engagement share over time", f"Per 28-day window end day and feature: {ENGAGEMENT_TEXT}; "
+               "one point per day a window was collected.", E, (ix.ENGAGED_SHARE,), agg="max", variables=v,
+               split=ix.FEATURE, width=12, unit="percentunit"),
+    )
 
 
 SEAT_ROW_FILTER = f"{ix.COUNTED}:true AND {ix.UNASSIGNED}:false"

@@ -823,6 +823,32 @@ BILLING_USAGE = IndexDef(
     description="one per (scope, day, product, sku, repository): the organization's billing usage report",
 )
 
+# --- feature engagement (the 28-day aggregate report's copilot_feature_engagement, since 2026-09-17) ---------
+# One document per (scope, window end day, feature); `day` is the window's last day (GitHub's report_end_day).
+# engaged_users: users who used the feature on at least two days of the window (GitHub's threshold);
+# active_users: users active in the window; engaged_share = engaged_users / active_users, in [0, 1].
+ENGAGED_USERS = "engaged_users"
+ENGAGED_SHARE = "engaged_share"
+WINDOW_END = "window_end"
+
+FEATURE_ENGAGEMENT = IndexDef(
+    key="feature_engagement",
+    id_fields=(SCOPE_TYPE, SCOPE, DAY, FEATURE),
+    properties={
+        **_SCOPE_IDS,
+        FEATURE: KEYWORD,
+        FEATURE_GROUP: KEYWORD,
+        ENGAGED_USERS: LONG,
+        ACTIVE_USERS: LONG,
+        ENGAGED_SHARE: DOUBLE,
+        WINDOW_START: DATE,
+        WINDOW_END: DATE,
+        WINDOW_DAYS: LONG,
+    },
+    description="one per (scope, 28-day window end day, feature): users who used the feature on two days or "
+                "more of the window, of the users active in it",
+)
+
 # --- period over period and seat spend (derived after each collection: copilot_usage/periods.py, spend.py) ---
 # One document per (scope, period kind), replaced by every run: the latest period against the one before it.
 PERIOD = "period"  # week | 28d | month
@@ -904,6 +930,7 @@ def all_indices() -> list[IndexDef]:
         TEAMS_SNAPSHOT,
         USER_ADOPTION,
         BILLING_USAGE,
+        FEATURE_ENGAGEMENT,
         PERIOD_SUMMARY,
         TEAM_SEAT_SPEND,
     ]

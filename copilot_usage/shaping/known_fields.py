@@ -37,8 +37,11 @@ _ACTIVE_USERS = frozenset(
 
 KNOWN_FIELDS: dict[str, frozenset[str]] = {
     "aggregate": _BOOKKEEPING | _SCOPE | _COUNTERS | _BREAKDOWNS | _ACTIVE_USERS | frozenset({
-        "pull_requests", "totals_by_ai_adoption_phase", "day_totals",
-        "copilot_feature_engagement",  # 28-day wrappers only; the archive keeps it (docs/metrics.md)
+        "pull_requests", "totals_by_ai_adoption_phase",
+    }),
+    # The 28-day aggregate wrapper, as the feature-engagement snapshot reads it (its days are aggregate records).
+    "feature_engagement": _BOOKKEEPING | frozenset({
+        "enterprise_id", "organization_id", "created_at", "day_totals", "copilot_feature_engagement",
     }),
     "users": _BOOKKEEPING | _SCOPE | _COUNTERS | _BREAKDOWNS | _CUSTOMIZATION | frozenset({
         "user_id", "user_login", "ai_adoption_phase", "ai_credits_used", "used_agent", "used_chat", "used_cli",

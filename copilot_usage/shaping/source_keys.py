@@ -27,6 +27,14 @@ AI_ADOPTION_PHASE = "ai_adoption_phase"
 PULL_REQUESTS = "pull_requests"
 COPILOT_SUGGESTIONS_BY_COMMENT_TYPE = "copilot_suggestions_by_comment_type"
 
+# 28-day aggregate wrappers: the window, and copilot_feature_engagement{active_user_count,
+# totals_by_feature[{feature, active_user_count}]} (2026-09-17)
+REPORT_START_DAY = "report_start_day"
+REPORT_END_DAY = "report_end_day"
+DAY_TOTALS = "day_totals"
+COPILOT_FEATURE_ENGAGEMENT = "copilot_feature_engagement"
+ACTIVE_USER_COUNT = "active_user_count"
+
 # repos rows: GitHub's repository id (stored as repository_id, the name the documents always had)
 REPO_ID = "repo_id"
 

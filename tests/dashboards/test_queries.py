@@ -56,7 +56,7 @@ TIME_TO = int(NOW.timestamp() * 1000)
 BACKFILL_START = SIM_TODAY - dt.timedelta(days=11)
 REPORT_DAYS = [BACKFILL_START + dt.timedelta(days=i) for i in range(10)]
 REPORT_INDICES = {i.key for i in (ix.USAGE_DAILY, ix.USAGE_BREAKDOWN, ix.USER_DAILY, ix.TEAM_DAILY,
-                                  ix.TEAM_BREAKDOWN, ix.USER_SUMMARY_DAILY, ix.REPO_DAILY)}
+                                  ix.TEAM_BREAKDOWN, ix.USER_SUMMARY_DAILY, ix.REPO_DAILY, ix.FEATURE_ENGAGEMENT)}
 TIME_FIELDS = {d["uid"]: d["jsonData"]["timeField"] for d in datasources()["datasources"]}
 FAULTS = Faults(forbidden_paths=[
     "/orgs/sim-org-1/teams",  # a snapshot that fails: the Failures panel
@@ -623,3 +623,39 @@ def test_daily_users_by_feature_include_the_vscode_agents_window(loaded: tuple[E
         users = sum(1 for r in world.user_records(org_scope(world), day) if r.get(ix.USED_VSCODE_AGENT) is True)
         key = int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp() * 1000)
         assert (got.get(key) or 0) == users, day
+
+
+def _engagement(world: World, end: dt.date) -> dict[str, tuple[int, float]]:
+    """feature -> (engaged users, share) of the 28-day window ending on `end`, from the simulator's own 28-day
+    file: users who used the feature on two days or more, of the users active in the window."""
+    block = world.aggregate_28(org_scope(world), end)["copilot_feature_engagement"]
+    active = block["active_user_count"]
+    assert active > 0
+    return {row["feature"]: (row["active_user_count"], row["active_user_count"] / active)
+            for row in block["totals_by_feature"]}
+
+
+def test_feature_engagement_shows_the_latest_windows_share_per_feature(loaded: tuple[Elasticsearch, World]) -> None:
+    es, world = loaded
+    first_end, latest_end = FIRST_NOW.date() - dt.timedelta(days=2), NOW.date() - dt.timedelta(days=2)
+    assert world.latest_window(org_scope(world)) == (latest_end - dt.timedelta(days=27), latest_end)
+    want = _engagement(world, latest_end)
+    panel = MAIN["Feature engagement (28-day)"]
+    assert _override(panel, "Share of active users", "unit") == "percentunit"
+    table = shown_table(es, panel)
+    assert table.columns == ["Feature", "Engaged users", "Active users (window)", "Share of active users"]
+    got = {r["Feature"]: (r["Engaged users"], r["Share of active users"]) for r in table.rows}
+    assert set(got) == set(want)
+    for feature, (engaged, share) in want.items():
+        assert got[feature][0] == engaged, feature
+        assert math.isclose(got[feature][1], share, abs_tol=1e-6), feature
+    shares = [r["Share of active users"] for r in table.rows]
+    assert shares == sorted(shares, reverse=True)
+    assert _engagement(world, first_end) != want  # the older window (first run) is not what the table shows
+    # Over time: one point per collected window end day, each that window's share.
+    series = shown_series(es, MAIN["Feature engagement share over time"])
+    assert MAIN["Feature engagement share over time"]["fieldConfig"]["defaults"]["unit"] == "percentunit"
+    for end in (first_end, latest_end):
+        key = int(dt.datetime.combine(end, dt.time(), dt.UTC).timestamp() * 1000)
+        for feature, (_, share) in _engagement(world, end).items():
+            assert math.isclose(dict(series[feature])[key], share, abs_tol=1e-6), (end, feature)

@@ -21,9 +21,10 @@ from copilot_usage.simulator import SimulatorServer, World
 from tests.fixtures.simulator import SIM_TODAY, sim_config
 from tests.integration.test_collect import ENT, NOW, ORGS, clock, settings_for
 
-# Everything shaped from the daily reports (seats and teams are snapshots: not archived, not reprocessed).
+# Everything shaped from downloaded report files: the daily reports and the latest 28-day aggregate's feature
+# engagement (seats and teams are snapshots of API listings: not archived, not reprocessed).
 REPORT_INDICES = (ix.USAGE_DAILY, ix.USAGE_BREAKDOWN, ix.USER_DAILY, ix.TEAM_DAILY, ix.TEAM_BREAKDOWN,
-                  ix.USER_SUMMARY_DAILY, ix.REPO_DAILY, ix.USER_ADOPTION)
+                  ix.USER_SUMMARY_DAILY, ix.REPO_DAILY, ix.USER_ADOPTION, ix.FEATURE_ENGAGEMENT)
 START = SIM_TODAY - dt.timedelta(days=6)
 
 
@@ -43,7 +44,7 @@ def collect_with_archive(tmp_path: Path, engine_url: str, es: Any, prefix: str) 
         summary = run(settings, es=es, now=clock(NOW))
         assert summary.ok, summary.errors
     originals = {index.key: documents(es, prefix, index) for index in REPORT_INDICES}
-    for key in ("usage_daily", "user_daily", "team_daily", "repo_daily", "user_adoption"):
+    for key in ("usage_daily", "user_daily", "team_daily", "repo_daily", "user_adoption", "feature_engagement"):
         assert originals[key], key
     return originals
 
@@ -136,7 +137,8 @@ def test_reprocess_reports_progress_day_by_day(tmp_path, es, engine_url, prefix,
     collect_with_archive(tmp_path, engine_url, es, prefix)
     archive = LocalArchive(tmp_path / "archive")
     scopes = [Scope(ScopeType.ORGANIZATION, o) for o in ORGS] + [Scope(ScopeType.ENTERPRISE, ENT)]
-    archived = sum(len(archive.list_days(s, r)) for s in scopes for r in ("aggregate", "users", "repos"))
+    archived = sum(len(archive.list_days(s, r)) for s in scopes
+                   for r in ("aggregate", "users", "repos", "feature_engagement"))
     caplog.set_level(logging.INFO, "copilot_usage.progress")
     monkeypatch.setattr(progress, "LOG_EVERY_SECONDS", 0.0)
     assert cli() == 0

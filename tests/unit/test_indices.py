@@ -16,7 +16,7 @@ def test_all_indices_are_listed_once():
     assert keys == [
         "ingestion_log", "usage_daily", "usage_breakdown", "user_daily", "team_daily", "team_breakdown",
         "user_summary_daily", "repo_daily", "seats", "seat_summary", "teams", "user_adoption",
-        "billing_usage", "period_summary", "team_seat_spend",
+        "billing_usage", "feature_engagement", "period_summary", "team_seat_spend",
     ]
     assert ix.index_by_key("user_daily") is ix.USER_DAILY
     assert ix.USER_DAILY.name("copilot_") == "copilot_user_daily"

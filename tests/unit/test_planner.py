@@ -162,6 +162,29 @@ def test_snapshots_once_per_day_and_first():
     assert [t.unit for t in plan_scope(ORG, log, opts)] == [Report.AGGREGATE]
 
 
+def test_feature_engagement_is_asked_once_a_day_under_the_day_it_is_asked():
+    # The latest 28-day window's engagement: logged under the fetch day, whatever window GitHub answers with.
+    opts = options(snapshots=(Snapshot.FEATURE_ENGAGEMENT,), backfill_start=TODAY - dt.timedelta(days=2))
+    log = complete_log(ORG, TODAY - dt.timedelta(days=2), TODAY - dt.timedelta(days=2))
+    log[("feature_engagement", TODAY - dt.timedelta(days=1))] = State("complete")  # yesterday's fetch
+    assert plan_scope(ORG, log, opts) == [Task(ORG, Snapshot.FEATURE_ENGAGEMENT, TODAY, "snapshot")]
+    for status in ("complete", "empty"):  # a window stored, or GitHub had no 28-day report: done for today
+        log[("feature_engagement", TODAY)] = State(status)
+        assert plan_scope(ORG, log, opts) == []
+    log[("feature_engagement", TODAY)] = State("failed")  # asked again on the next run
+    assert [t.unit for t in plan_scope(ORG, log, opts)] == [Snapshot.FEATURE_ENGAGEMENT]
+    # A damaged download (its one record set aside) is fetched again on a later run, like a report day.
+    hour_ago = NOW - dt.timedelta(hours=1)
+    log[("feature_engagement", TODAY)] = State("empty", hour_ago, rejected_count=1, attempts=1)
+    assert plan_scope(ORG, log, opts) == [Task(ORG, Snapshot.FEATURE_ENGAGEMENT, TODAY, "rejected")]
+    log[("feature_engagement", TODAY)] = State("empty", NOW, rejected_count=1, attempts=1)
+    assert plan_scope(ORG, log, opts) == []  # not within the same run
+    log[("feature_engagement", TODAY)] = State("empty", hour_ago, rejected_count=1, attempts=REJECTED_MAX_ATTEMPTS)
+    assert plan_scope(ORG, log, opts) == []  # GitHub serves it damaged: done for today
+    assert [t.unit for t in plan_scope(ENT, {}, options(snapshots=(Snapshot.FEATURE_ENGAGEMENT,),
+                                                        backfill_start=TODAY))] == [Snapshot.FEATURE_ENGAGEMENT]
+
+
 def test_backfill_start_limits_history():
     tasks = plan_scope(ORG, {}, options(backfill_start=dt.date(2026, 11, 10)))
     assert min(t.day for t in tasks) == dt.date(2026, 11, 10)

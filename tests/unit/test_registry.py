@@ -56,3 +56,15 @@ def test_records_are_recognised_in_the_registrys_order(record, kind):
 def test_an_unknown_kind_names_the_known_ones():
     with pytest.raises(ValueError, match="users-1-day"):
         registry.file_kind("users-7-day")
+
+
+def test_feature_engagement_is_a_daily_snapshot_of_the_latest_28_day_aggregate():
+    spec = registry.spec_for(Snapshot.FEATURE_ENGAGEMENT)
+    assert spec.indices == (ix.FEATURE_ENGAGEMENT,)
+    assert (spec.latest, spec.daily, spec.archived, spec.fetch) == ("aggregate", False, True, None)
+    assert spec.scope_types == registry.BOTH
+    assert Snapshot.FEATURE_ENGAGEMENT in registry.SNAPSHOTS
+    # import hands it the wrappers of 28-day aggregate files; no other report's wrappers
+    assert registry.wrapper_specs(Report.AGGREGATE) == (spec,)
+    assert registry.wrapper_specs(Report.USERS) == ()
+    assert [s.unit for s in registry.SPECS if s.archived] == [*registry.DAILY_UNITS, Snapshot.FEATURE_ENGAGEMENT]

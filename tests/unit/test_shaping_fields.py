@@ -16,6 +16,7 @@ from copilot_usage.schema import indices as ix
 from copilot_usage.shaping.adoption import score_window
 from copilot_usage.shaping.aggregate import shape_aggregate
 from copilot_usage.shaping.billing import BillingUsageShaper
+from copilot_usage.shaping.engagement import shape_feature_engagement
 from copilot_usage.shaping.repos import shape_repo
 from copilot_usage.shaping.seats import SeatsShaper
 from copilot_usage.shaping.teams import shape_team
@@ -81,6 +82,12 @@ def every_doc() -> list[ix.Doc]:
                  "unitType": "Minutes", "pricePerUnit": 0.008, "grossAmount": 0.096, "discountAmount": 0,
                  "netAmount": 0.096, "organizationName": "octo-org", "repositoryName": "octo-org/api"})
     docs += billing.finish()
+    docs += shape_feature_engagement(ORG, DAY, {
+        "report_start_day": "2026-10-24", "report_end_day": "2026-11-20", "organization_id": "2",
+        "enterprise_id": "1", "copilot_feature_engagement": {"active_user_count": 10, "totals_by_feature": [
+            {"feature": "code_completion", "active_user_count": 7},
+            {"feature": "copilot_cli", "active_user_count": 3}]},
+    })
     docs += derived_docs()
     # As the store receives them: through the privacy step, which flags small teams (identified mode here).
     return list(protect(docs, PrivacySettings()))
