@@ -502,7 +502,7 @@ def budget_spread(quick: bool, workdir: Path) -> Result:
     total_requests = sum(r["github_api_requests"] for r in runs)
     return {
         "config": {"orgs": orgs, "users": orgs * 5, "teams": 0, "days": days, "latency_ms": 0,
-                   "primary_limit_per_hour": PAT_BUDGET, "rate_limit_reserve": settings.rate_limit_reserve},
+                   "primary_limit_per_hour": PAT_BUDGET, "rate_limit_reserve": settings.github.rate_limit_reserve},
         "runs": runs,
         "summary": {"runs": len(runs), "github_api_requests": total_requests,
                     "report_days_expected": sum(expected_days.values()) * len(reports),
@@ -547,10 +547,8 @@ def demo(quick: bool, workdir: Path) -> Result:
 def concurrency(run: Result, latency_ms: float) -> dict[str, Any]:
     """The configured limit and a lower bound of the average number of requests in flight (pure): each
     request spent at least `latency_ms` in the simulator, so their summed latency over the wall time."""
-    from copilot_usage.settings import Settings
-
     requests_total = run["github_api_requests"] + run["downloads"]
-    return {"max_concurrency_setting": Settings().max_concurrency,
+    return {"max_concurrency_setting": defaults.MAX_CONCURRENCY,
             "average_in_flight_at_least": round(requests_total * latency_ms / 1000 / run["wall_seconds"], 2)}
 
 

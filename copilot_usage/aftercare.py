@@ -20,11 +20,11 @@ log = logging.getLogger("copilot_usage.aftercare")
 def run_aftercare(es: Any, settings: Settings, summary: Any) -> None:
     """Retention and the small-team flag (`retention`), then the derived summaries (`derived`); errors go to
     `summary.add_error`."""
-    if settings.privacy.pseudonymous and (settings.archive_dir or settings.archive_container_url):
+    if settings.privacy.pseudonymous and settings.archive.configured:
         log.warning("PRIVACY_MODE is pseudonymous but the raw archive (ARCHIVE_DIR / ARCHIVE_CONTAINER_URL) keeps "
                     "GitHub's files as they are, logins included: restrict access to it (docs/privacy.md)")
     try:
-        after_collection(es, settings.index_prefix, settings.privacy, settings.today())
+        after_collection(es, settings.store.index_prefix, settings.privacy, settings.schedule.today())
     except StoreError as exc:
         summary.add_error(f"privacy passes (retention, small teams): {exc}")
     try:

@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 from urllib.parse import urlsplit
 
 from copilot_usage.model import SLUG_RE, Scope, ScopeType
-from copilot_usage.settings import Settings
+from copilot_usage.settings import ArchiveSettings
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -384,10 +384,10 @@ class _DownloadReader:
         return cast(bytes, self._downloader.read(size))
 
 
-def archive_from_settings(settings: Settings) -> Archive | None:
+def archive_from_settings(archive: ArchiveSettings) -> Archive | None:
     """The archive configured by ARCHIVE_DIR or ARCHIVE_CONTAINER_URL, or None when neither is set."""
-    if settings.archive_dir:
-        return LocalArchive(Path(settings.archive_dir))
-    if settings.archive_container_url:
-        return BlobArchive(settings.archive_container_url)
+    if archive.directory:
+        return LocalArchive(Path(archive.directory))
+    if archive.container_url:
+        return BlobArchive(archive.container_url)
     return None

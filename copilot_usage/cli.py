@@ -12,26 +12,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from copilot_usage import __version__
-from copilot_usage.settings import ConfigError, Settings
+from copilot_usage import __version__, defaults
+from copilot_usage.settings import COMMAND_PARTS, LOG_LEVELS, ConfigError, Settings
 
 Handler = Callable[[argparse.Namespace], int]
 logger = logging.getLogger("copilot_usage.cli")
 
 
-def _settings() -> Settings:
-    """Settings from the environment with secrets resolved (Key Vault when KEY_VAULT_URI is set)."""
-    from copilot_usage.secrets import resolve_settings
-
-    return resolve_settings(Settings.from_env())
-
-
-def _settings_or_none() -> Settings | None:
-    """Settings with secrets, or None after saying clearly what is wrong (configuration or Key Vault)."""
-    from copilot_usage.secrets import SecretError
+def _settings_or_none(command: str) -> Settings | None:
+    """The parts of the settings `command` uses (settings.COMMAND_PARTS) from the environment, with their secrets
+    resolved (Key Vault when KEY_VAULT_URI is set); or None after saying clearly what is wrong (configuration or
+    Key Vault)."""
+    from copilot_usage.secrets import SecretError, read_settings
 
     try:
-        return _settings()
+        return read_settings(COMMAND_PARTS[command])
     except (ConfigError, SecretError) as exc:
         print(f"configuration: {exc}", file=sys.stderr)
         return None
@@ -76,12 +71,12 @@ def parse_interval(text: str) -> float:
 def _collect(args: argparse.Namespace) -> int:
     from copilot_usage.tracked_run import tracked_run
 
-    settings = _settings_or_none()
+    settings = _settings_or_none("collect")
     if settings is None:
         return 2
     every = args.every
     if every is None and args.loop:
-        every = settings.execution_interval_hours * 3600
+        every = settings.schedule.interval_hours * 3600
     while True:
         summary = tracked_run(settings, "collect")
         _print_summary(summary)
@@ -95,7 +90,7 @@ def _backfill(args: argparse.Namespace) -> int:
     from copilot_usage.run import Backfill
     from copilot_usage.tracked_run import tracked_run
 
-    settings = _settings_or_none()
+    settings = _settings_or_none("backfill")
     if settings is None:
         return 2
     if args.end < args.start:
@@ -110,10 +105,10 @@ def _status(args: argparse.Namespace) -> int:
     from copilot_usage.store.client import client_from_settings
     from copilot_usage.store.ingestion_log import freshness
 
-    settings = _store_settings()
+    settings = _settings_or_none("status")
     if settings is None:
         return 2
-    rows = freshness(client_from_settings(settings), settings.index_prefix)
+    rows = freshness(client_from_settings(settings.store), settings.store.index_prefix)
     if args.json:
         from copilot_usage.script_formats import status_json
 
@@ -151,16 +146,16 @@ def _import(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    env_settings = _store_settings()
-    if env_settings is None:
+    settings = _settings_or_none("import")
+    if settings is None:
         return 2
-    es = client_from_settings(env_settings)
-    ensure_indices(es, env_settings.index_prefix)
+    es = client_from_settings(settings.store)
+    ensure_indices(es, settings.store.index_prefix)
     tracker = Tracker("import")
     try:
         result = import_files(
-            es, env_settings.index_prefix, targets, args.files, args.report, teams_paths=args.teams or [],
-            privacy=env_settings.privacy, progress=tracker,
+            es, settings.store.index_prefix, targets, args.files, args.report, teams_paths=args.teams or [],
+            privacy=settings.privacy, progress=tracker,
         )
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
@@ -178,28 +173,6 @@ def _import(args: argparse.Namespace) -> int:
     for error in result.errors[:20]:
         print(f"  error: {error}", file=sys.stderr)
     return 0 if not result.errors else 1
-
-
-def _store_settings() -> Settings | None:
-    """Settings for commands that only talk to Elasticsearch: no GitHub scope or credential needed (the
-    placeholders below are never used), but the Elasticsearch password still comes from Key Vault if set."""
-    import os
-
-    from copilot_usage.secrets import resolve_settings
-
-    env = dict(os.environ)
-    if not env.get("ORGANIZATION_SLUGS", "").strip() and not env.get("ENTERPRISE_SLUGS", "").strip():
-        env["ORGANIZATION_SLUGS"] = "unused"
-    if not env.get("KEY_VAULT_URI") and not env.get("GITHUB_APP_ID"):
-        env.setdefault("GITHUB_PAT", "unused")
-    from copilot_usage.secrets import SecretError
-
-    try:
-        settings = Settings.from_env(env)
-        return resolve_settings(settings) if settings.key_vault_uri else settings
-    except (ConfigError, SecretError) as exc:
-        print(f"configuration: {exc}", file=sys.stderr)
-        return None
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -264,15 +237,14 @@ def _register_features(commands: argparse._SubParsersAction) -> None:
 
 def _config_check(args: argparse.Namespace) -> int:
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(parts=COMMAND_PARTS["config check"])
     except ConfigError as exc:
         print(f"configuration: {exc}", file=sys.stderr)
         return 2
-    width = max(len(name) for name, _ in settings.describe())
-    for name, value in settings.describe():
-        source = settings.sources.get(name.upper(), "")
-        note = f"  (from {source})" if source and source != name.upper() else ""
-        print(f"{name.ljust(width)}  {value}{note}")
+    rows = settings.describe()
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name.ljust(width)}  {value}")
     print("\nconfiguration OK: " + ", ".join(str(s) for s in settings.scopes))
     return 0
 
@@ -312,8 +284,8 @@ def configure_logging() -> None:
     """LOG_LEVEL for our loggers; HTTP libraries only speak up at WARNING (at INFO they log every request)."""
     import os
 
-    level = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
-    level = level if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "INFO"
+    level = os.environ.get("LOG_LEVEL", defaults.LOG_LEVEL).strip().upper()
+    level = level if level in LOG_LEVELS else defaults.LOG_LEVEL
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if level != "DEBUG":
         for noisy in ("elastic_transport", "urllib3", "azure"):

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from copilot_usage import defaults, report, report_data, report_html
 from copilot_usage.model import ScopeType
-from copilot_usage.settings import Settings
+from copilot_usage.settings import COMMAND_PARTS, Settings
 from copilot_usage.simulator import SimConfig, SimulatorServer, World
 from copilot_usage.store.writer import make_searchable
 
@@ -88,17 +88,18 @@ def collect_and_summarize(github: SimulatorServer, engine_url: str, days: int,
     from copilot_usage.store.client import client_from_settings
     from copilot_usage.tracked_run import tracked_run
 
-    settings = Settings.from_env(demo_env(github.url, engine_url, github.world, days))
-    es = client_from_settings(settings)
+    settings = Settings.from_env(demo_env(github.url, engine_url, github.world, days), COMMAND_PARTS["demo"])
+    es = client_from_settings(settings.store)
+    prefix = settings.store.index_prefix
     try:
         started = clock()
         summary = tracked_run(settings, "demo", es=es, stream=progress)
         collected = clock()
-        make_searchable(es, settings.index_prefix)
-        data = report.summarize(es, settings.index_prefix)
+        make_searchable(es, prefix)
+        data = report.summarize(es, prefix)
         finished = clock()
         if html_path is not None:
-            charts = report_data.charts_for(es, settings.index_prefix, copy.deepcopy(data))
+            charts = report_data.charts_for(es, prefix, copy.deepcopy(data))
             html_path.write_text(report_html.render(charts, dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
                                  encoding="utf-8")
     finally:

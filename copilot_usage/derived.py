@@ -47,7 +47,7 @@ def team_doc(scope: Scope, snapshot_day: str, team: Mapping[str, Any]) -> ix.Doc
 def _docs(es: Any, settings: Settings, scope: Scope) -> Iterator[ix.Doc]:
     from copilot_usage.periods import targets_for
 
-    prefix = settings.index_prefix
+    prefix = settings.store.index_prefix
     spend = scope_spend(es, prefix, scope, settings.seat_prices, settings.privacy.min_team_size)
     targets = targets_for(settings.targets, scope)
     for kind in PERIODS:
@@ -61,7 +61,7 @@ def _docs(es: Any, settings: Settings, scope: Scope) -> Iterator[ix.Doc]:
 
 def write_derived(es: Any, settings: Settings, scopes: tuple[Scope, ...] | None = None) -> int:
     """Rewrite both derived indices for `scopes` (default: the configured ones); returns documents written."""
-    prefix = settings.index_prefix
+    prefix = settings.store.index_prefix
     written = 0
     for scope in scopes or settings.scopes:
         docs = list(_docs(es, settings, scope))

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from copilot_usage.doctor_advice import NEEDS, advice, credential_kind, credential_refused
 from copilot_usage.model import Report, Scope
-from copilot_usage.settings import ConfigError, Settings
+from copilot_usage.settings import COMMAND_PARTS, ConfigError, Settings, StoreSettings
 
 REPORT_LAG_DAYS = 3  # a day GitHub has surely processed; 204 ("not generated") still proves access
 OK, FAIL, SKIP = "ok", "FAIL", "skip"
@@ -56,8 +56,8 @@ def _endpoint(endpoint: Any) -> tuple[str, dict[str, str]]:
 def github_checks(settings: Settings, http: Any, today: dt.date) -> list[Check]:
     from copilot_usage.github.errors import BudgetExhausted, GitHubError
 
-    token = settings.github_token.reveal() if settings.github_token else None
-    kind = credential_kind(settings.uses_github_app, token)
+    token = settings.github.token.reveal() if settings.github.token else None
+    kind = credential_kind(settings.github.uses_app, token)
     label = {"app": "GitHub App installation", "fine_grained": "fine-grained token", "classic": "classic token",
              "token": "token"}[kind]
     try:
@@ -70,7 +70,7 @@ def github_checks(settings: Settings, http: Any, today: dt.date) -> list[Check]:
         return [Check("github credential", FAIL, f"{label}: {exc}")]
     except Exception as exc:  # e.g. the App's key or installation: its own error names what is wrong
         return [Check("github credential", FAIL, f"{label}: {exc}")]
-    checks = [Check("github credential", OK, f"{label} accepted by {settings.github_api_url}")]
+    checks = [Check("github credential", OK, f"{label} accepted by {settings.github.api_url}")]
     for scope in settings.scopes:
         for check, path, params in _probes(scope, today):
             name = f"{scope} {NEEDS[(check, scope.type.value)].what}"
@@ -88,25 +88,25 @@ def github_checks(settings: Settings, http: Any, today: dt.date) -> list[Check]:
 
 
 # --- the engine ----------------------------------------------------------------------------------------
-def engine_checks(settings: Settings, client: Any = None) -> list[Check]:
+def engine_checks(store: StoreSettings, client: Any = None) -> list[Check]:
     """Can the configured user reach the engine and use the <prefix>* indices?"""
     from elasticsearch import ApiError, TransportError
 
     from copilot_usage.store.client import make_client
     from copilot_usage.store.errors import describe_url
 
-    where = describe_url(settings.elasticsearch_url)
-    user = (f"user '{settings.elasticsearch_username}'" if settings.elasticsearch_username
-            else "the API key" if settings.elasticsearch_api_key else "no credential")
-    prefix = settings.index_prefix
+    where = describe_url(store.url)
+    user = (f"user '{store.username}'" if store.username
+            else "the API key" if store.api_key else "no credential")
+    prefix = store.index_prefix
     try:
         # Plain JSON media types: both Elasticsearch and OpenSearch accept them, whatever their version.
         es = client or make_client(
-            settings.elasticsearch_url, username=settings.elasticsearch_username,
-            password=settings.elasticsearch_password.reveal() if settings.elasticsearch_password else None,
-            api_key=settings.elasticsearch_api_key.reveal() if settings.elasticsearch_api_key else None,
-            ca_certs=settings.elasticsearch_ca_certs, compat="opensearch",
-            request_timeout=settings.http_timeout_seconds)
+            store.url, username=store.username,
+            password=store.password.reveal() if store.password else None,
+            api_key=store.api_key.reveal() if store.api_key else None,
+            ca_certs=store.ca_certs, compat="opensearch",
+            request_timeout=store.timeout_seconds)
     except ValueError as exc:
         return [Check("engine", FAIL, str(exc))]
     # One answer per question: no retries, and no transport tracebacks in the middle of the report.
@@ -185,13 +185,14 @@ def _missing_privileges(es: Any, prefix: str) -> list[str]:
 # --- the command ---------------------------------------------------------------------------------------
 def diagnose(env: Mapping[str, str] | None = None, *, secret_source: Any = None,
              today: dt.date | None = None) -> list[Check]:
-    """Every check, in order: configuration, Key Vault, GitHub, the engine."""
+    """Every check, in order: configuration (the parts doctor uses: scopes, GitHub, store, schedule), Key Vault,
+    GitHub, the engine."""
     import os
 
     from copilot_usage.secrets import SecretError, resolve_settings
 
     try:
-        settings = Settings.from_env(dict(os.environ if env is None else env))
+        settings = Settings.from_env(dict(os.environ if env is None else env), COMMAND_PARTS["doctor"])
     except ConfigError as exc:
         return [Check("configuration", FAIL, str(exc))]
     checks = [Check("configuration", OK, ", ".join(str(s) for s in settings.scopes))]
@@ -203,8 +204,8 @@ def diagnose(env: Mapping[str, str] | None = None, *, secret_source: Any = None,
                     Check("github", SKIP, "not checked: the secrets could not be read"),
                     Check("engine", SKIP, "not checked: the secrets could not be read")]
         checks.append(Check("key vault", OK, f"secrets read from {settings.key_vault_uri}"))
-    checks += _github(settings, today or settings.today())
-    checks += engine_checks(settings)
+    checks += _github(settings, today or settings.schedule.today())
+    checks += engine_checks(settings.store)
     return checks
 
 

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from copilot_usage.secrets import SecretSource, resolve_settings
-from copilot_usage.settings import Settings
+from copilot_usage.secrets import SecretSource, read_settings
+from copilot_usage.settings import COMMAND_PARTS
 
 logger = logging.getLogger("copilot_usage.entry")
 
@@ -21,7 +21,7 @@ def collect_once(env: Mapping[str, str] | None = None, source: SecretSource | No
     written. Failed days do not raise: they are in the ingestion log and the next run fetches them again."""
     from copilot_usage.run import run
 
-    settings = resolve_settings(Settings.from_env(env), source)
+    settings = read_settings(COMMAND_PARTS["collect"], env, source)
     logging.getLogger("copilot_usage").setLevel(settings.log_level)
     summary = run(settings, **run_kwargs)
     if summary.stopped in ("store", "auth"):
@@ -39,9 +39,10 @@ def send_digest(env: Mapping[str, str] | None = None, source: SecretSource | Non
 
 
 def freshness_report(env: Mapping[str, str] | None = None, source: SecretSource | None = None) -> list[dict]:
-    """Per scope and report: last complete day, status counts, latest error. Contains no secret."""
+    """Per scope and report: last complete day, status counts, latest error. Contains no secret. Reads only the
+    store's settings, like `copilot-usage status`."""
     from copilot_usage.store.client import client_from_settings
     from copilot_usage.store.ingestion_log import freshness
 
-    settings = resolve_settings(Settings.from_env(env), source)
-    return freshness(client_from_settings(settings), settings.index_prefix)
+    settings = read_settings(COMMAND_PARTS["status"], env, source)
+    return freshness(client_from_settings(settings.store), settings.store.index_prefix)

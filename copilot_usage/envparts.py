@@ -1,9 +1,10 @@
-"""Reading one typed part of the configuration from the environment.
+"""Reading one typed part of the configuration from the environment, and `Secret`, the value of a secret.
 
-The privacy, seat price, target and digest settings are parts of `Settings` that live with their features;
-each reads its variables through an `EnvPart`, which appends one line per problem (naming the variable) to
-the shared problem list, so every mistake of a deployment is reported at once, as for the core settings.
-A secret's value is never echoed back in a problem.
+Every part of `Settings` (the core parts in settings.py; the privacy, seat price, target and digest parts that
+live with their features) reads its variables through an `EnvPart`, which appends one line per problem (naming
+the variable) to the shared problem list, so every mistake of a deployment is reported at once. A secret's value
+is never echoed back in a problem. This module imports nothing from the package, so every part may import it
+and settings.py may import every part.
 """
 
 from __future__ import annotations
@@ -13,6 +14,29 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 KEY_VAULT_SECRET_NAME = re.compile(r"^[0-9A-Za-z-]{1,127}$")
+
+
+class Secret:
+    """A value that must never be printed. `reveal()` is the only way to read it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
 
 
 def quote(value: str, limit: int = 60) -> str:

@@ -10,6 +10,9 @@ from urllib.parse import quote
 # GitHub logins and enterprise slugs are letters, digits and hyphens; we also accept underscores
 # (GHE.com data-residency enterprise slugs) but nothing that could change a URL path or an index name.
 SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+# What may start an Elasticsearch index name (INDEX_PREFIX): lowercase, no leading '-', '_' or '+', none of
+# \/*?"<>| , # or space. Settings validates the variable with it, the store every name it derives.
+INDEX_PREFIX_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 
 
 class ScopeType(enum.StrEnum):

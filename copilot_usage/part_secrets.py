@@ -10,15 +10,16 @@ import dataclasses
 import logging
 from typing import Any
 
-from copilot_usage.settings import Secret, Settings
+from copilot_usage.digest.settings import check_webhook_url
+from copilot_usage.privacy import MIN_KEY_LENGTH
+from copilot_usage.settings import Part, Secret, Settings
 
 log = logging.getLogger(__name__)
 
 
 def resolve_part_secrets(settings: Settings, source: Any) -> dict[str, Any]:
-    """Replacement parts for `dataclasses.replace(settings, **...)`: each secret named in a part, read."""
-    from copilot_usage.privacy import MIN_KEY_LENGTH
-    from copilot_usage.secrets import SecretError
+    """Replacement parts for `settings.replace(**...)`: each secret named in a loaded part, read."""
+    from copilot_usage.secrets import SecretError  # secrets.py calls this module
 
     def read(setting: str, name: str) -> Secret:
         value = source.get(name)
@@ -28,20 +29,20 @@ def resolve_part_secrets(settings: Settings, source: Any) -> dict[str, Any]:
         return Secret(value.strip())
 
     changes: dict[str, Any] = {}
-    privacy = settings.privacy
-    if privacy.key_secret_name:
+    privacy = settings.privacy if settings.has(Part.PRIVACY) else None
+    if privacy is not None and privacy.key_secret_name:
         key = read("PRIVACY_KEY", privacy.key_secret_name)
         if len(key.reveal()) < MIN_KEY_LENGTH:
             raise SecretError(
                 f"Key Vault secret {privacy.key_secret_name!r} (PRIVACY_KEY) has fewer than {MIN_KEY_LENGTH} characters"
             )
         changes["privacy"] = dataclasses.replace(privacy, key=key)
-    digest = settings.digest
-    replaced: dict[str, Secret] = {}
+    digest = settings.digest if settings.has(Part.DIGEST) else None
+    if digest is None:
+        return changes
+    replaced: dict[str, Any] = {}
     if digest.webhook_url_secret_name:
         url = read("DIGEST_WEBHOOK_URL", digest.webhook_url_secret_name)
-        from copilot_usage.digest.settings import check_webhook_url
-
         if problem := check_webhook_url(url.reveal()):
             raise SecretError(f"Key Vault secret {digest.webhook_url_secret_name!r}: {problem}")
         replaced["webhook_url"] = url

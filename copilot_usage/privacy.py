@@ -17,9 +17,8 @@ import hmac
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from copilot_usage.envparts import EnvPart
+from copilot_usage.envparts import EnvPart, Secret
 from copilot_usage.schema import indices as ix
-from copilot_usage.settings import Secret
 
 MODE_IDENTIFIED = "identified"
 MODE_PSEUDONYMOUS = "pseudonymous"

@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,7 +21,7 @@ from elasticsearch import Elasticsearch, NotFoundError
 from copilot_usage import report_extras
 from copilot_usage.model import Scope
 from copilot_usage.schema import indices as ix
-from copilot_usage.settings import ConfigError, Settings
+from copilot_usage.settings import COMMAND_PARTS, ConfigError, Settings
 from copilot_usage.store.errors import StoreError, translated
 from copilot_usage.store.ingestion_log import freshness
 
@@ -30,9 +29,6 @@ DEFAULT_WINDOW_DAYS = 28
 TOP_N = 5
 FORMATS = ("table", "json", "csv", "html")
 DEFAULT_HTML_PATH = "copilot-usage-report.html"
-# `report` reads the store only, but Settings insists on a GitHub credential and a scope: placeholders stand
-# in for both when unset (neither is ever used here).
-_PLACEHOLDERS = {"GITHUB_PAT": "report-reads-elasticsearch-only", "ORGANIZATION_SLUGS": "report-placeholder"}
 
 
 # --- queries -------------------------------------------------------------------------------------------
@@ -381,22 +377,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"write to this file instead of printing (html: default {DEFAULT_HTML_PATH})")
 
 
-def settings_for_report(env: Mapping[str, str] | None = None) -> Settings:
-    """Settings from ELASTICSEARCH_* and INDEX_PREFIX; no GitHub credential is needed to read the store."""
-    source = dict(os.environ if env is None else env)
-    if not any(source.get(k) for k in ("GITHUB_PAT", "GH_PAT", "GITHUB_APP_ID", "KEY_VAULT_URI")):
-        source["GITHUB_PAT"] = _PLACEHOLDERS["GITHUB_PAT"]
-    if not any(source.get(k) for k in ("ORGANIZATION_SLUGS", "ENTERPRISE_SLUGS")):
-        source["ORGANIZATION_SLUGS"] = _PLACEHOLDERS["ORGANIZATION_SLUGS"]
-    settings = Settings.from_env(source)
-    if settings.key_vault_uri:
-        from copilot_usage.secrets import resolve_settings
-
-        settings = resolve_settings(settings)
-    return settings
-
-
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
+    from copilot_usage.secrets import SecretError, read_settings
     from copilot_usage.store.client import client_from_settings
 
     if args.until is not None and args.since is not None and args.until < args.since:
@@ -406,18 +388,19 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         print(f"--output: the folder of {args.output} does not exist", file=sys.stderr)
         return 2
     try:
-        settings = settings_for_report(env)
-    except ConfigError as exc:
+        settings = read_settings(COMMAND_PARTS["report"], env)  # the store and what the report shows; no GitHub
+    except (ConfigError, SecretError) as exc:
         print(f"configuration: {exc}", file=sys.stderr)
         return 2
+    prefix = settings.store.index_prefix
     try:
-        es = client_from_settings(settings)  # detecting the engine already talks to it
+        es = client_from_settings(settings.store)  # detecting the engine already talks to it
         try:
-            summary = summarize(es, settings.index_prefix, args.scope, args.since, args.until, settings)
+            summary = summarize(es, prefix, args.scope, args.since, args.until, settings)
             if args.format == "html":
                 from copilot_usage import report_data
 
-                report_data.charts_for(es, settings.index_prefix, summary)
+                report_data.charts_for(es, prefix, summary)
         finally:
             es.close()
     except StoreError as exc:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -27,7 +26,7 @@ from copilot_usage.pipeline import DayPipeline, DayRecords
 from copilot_usage.privacy import PrivacySettings
 from copilot_usage.progress import Tracker
 from copilot_usage.registry import SPECS, ReportSpec, Unit
-from copilot_usage.settings import ConfigError, Settings
+from copilot_usage.settings import COMMAND_PARTS, ConfigError, Part, Settings
 from copilot_usage.shaping.adoption import ADOPTION_WINDOW_DAYS
 from copilot_usage.store.writer import make_searchable
 
@@ -152,14 +151,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(explicit_scopes: bool) -> Settings:
-    env = dict(os.environ)
-    env.setdefault("GITHUB_PAT", "unused")  # no GitHub call is made
-    if explicit_scopes:
-        env.setdefault("ORGANIZATION_SLUGS", "unused")
-    return Settings.from_env(env)
+    """The store, the archive and privacy; the configured scopes only when none are given (`--scope`). No GitHub
+    call is made, so no credential is needed."""
+    from copilot_usage.secrets import read_settings
+
+    parts = COMMAND_PARTS[COMMAND]
+    return read_settings(parts if explicit_scopes else parts | {Part.SCOPES})
 
 
 def run(args: argparse.Namespace) -> int:
+    from copilot_usage.secrets import SecretError
     from copilot_usage.store.client import client_from_settings
     from copilot_usage.store.templates import ensure_indices
 
@@ -173,18 +174,19 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         settings = _settings(bool(scopes))
-    except ConfigError as exc:
+    except (ConfigError, SecretError) as exc:
         print(f"configuration: {exc}", file=sys.stderr)
         return 2
-    archive = archive_from_settings(settings)
+    archive = archive_from_settings(settings.archive)
     if archive is None:
         print("reprocess reads the raw archive: set ARCHIVE_DIR or ARCHIVE_CONTAINER_URL", file=sys.stderr)
         return 2
-    es = client_from_settings(settings)
-    ensure_indices(es, settings.index_prefix)  # a deleted or upgraded index comes back with today's mapping
+    es = client_from_settings(settings.store)
+    prefix = settings.store.index_prefix
+    ensure_indices(es, prefix)  # a deleted or upgraded index comes back with today's mapping
     tracker = Tracker("reprocess")
     try:
-        result = reprocess(es, settings.index_prefix, archive, scopes or settings.scopes, args.start, args.end,
+        result = reprocess(es, prefix, archive, scopes or settings.scopes, args.start, args.end,
                            privacy=settings.privacy, progress=tracker)
     finally:
         tracker.close()

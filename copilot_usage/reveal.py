@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from copilot_usage.privacy import PSEUDONYM_PREFIX, pseudonym, pseudonymous_id
-from copilot_usage.settings import ConfigError, Secret, Settings
+from copilot_usage.settings import COMMAND_PARTS, ConfigError, Part, Secret, Settings
 
 COMMAND = "reveal"
 
@@ -62,14 +62,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(from_github: bool, env: Mapping[str, str]) -> Settings:
-    from copilot_usage.secrets import resolve_settings
+    """The privacy key; with --from-github also the scopes and the GitHub credential."""
+    from copilot_usage.secrets import read_settings
 
-    source = dict(env)
-    if not from_github:  # only the key is needed: placeholders for what Settings insists on
-        source.setdefault("ORGANIZATION_SLUGS", "reveal-placeholder")
-        if not source.get("KEY_VAULT_URI"):
-            source.setdefault("GITHUB_PAT", "reveal-placeholder")
-    return resolve_settings(Settings.from_env(source))
+    parts = COMMAND_PARTS[COMMAND]
+    return read_settings(parts | {Part.SCOPES, Part.GITHUB} if from_github else parts, env)
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:

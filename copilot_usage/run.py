@@ -147,11 +147,11 @@ class Collector:
         self.es = es
         self.archive = archive
         self.workdir = workdir
-        self.prefix = settings.index_prefix
+        self.prefix = settings.store.index_prefix
         self.ingestion_log = IngestionLog(es, self.prefix)
         self.previous: dict[Scope, dict[tuple[str, dt.date], LogEntry]] = {}
         self.log = DayLog(self.ingestion_log, self.previous, now)
-        self.pipeline = DayPipeline(es, self.prefix, log=self.log, max_docs=settings.bulk_max_docs,
+        self.pipeline = DayPipeline(es, self.prefix, log=self.log, max_docs=settings.store.bulk_max_docs,
                                     privacy=settings.privacy)
         self.progress = RunProgress({})
 
@@ -286,7 +286,7 @@ class Collector:
 
 def _github_client(settings: Settings) -> GitHubClient:
     provider = None
-    if settings.uses_github_app:
+    if settings.github.uses_app:
         # Imported only here: it needs the `azure` extra (PyJWT, cryptography), which a PAT user may not have.
         from copilot_usage.github.app_auth import InstallationTokenProvider
 
@@ -312,13 +312,14 @@ def build_tasks(
     """The run's tasks: the planner's choice, or the explicit `backfill` range (tracked_run and run use it)."""
     if backfill is not None:
         return planner.backfill(settings.scopes, logs, backfill.start, backfill.end, force=backfill.force)
+    schedule = settings.schedule
     options = PlanOptions(
-        today=settings.today(),
+        today=schedule.today(),
         now=now,
-        late_window_days=settings.late_window_days,
-        late_refresh_hours=settings.late_refresh_hours,
-        backfill_start=settings.backfill_start,
-        run_interval_hours=settings.execution_interval_hours,
+        late_window_days=schedule.late_window_days,
+        late_refresh_hours=schedule.late_refresh_hours,
+        backfill_start=schedule.backfill_start,
+        run_interval_hours=schedule.interval_hours,
     )
     return plan(settings.scopes, logs, options)
 
@@ -349,11 +350,11 @@ def run(
         summary.finished_at = clock()
         logger.info(summary.log_line())
         return summary
-    archive = archive if archive is not None else archive_from_settings(settings)
+    archive = archive if archive is not None else archive_from_settings(settings.archive)
     try:
         # Inside the try: detecting the engine talks to it, and an engine down at start is a summary, not a crash.
-        es = es if es is not None else client_from_settings(settings)
-        report = ensure_indices(es, settings.index_prefix)
+        es = es if es is not None else client_from_settings(settings.store)
+        report = ensure_indices(es, settings.store.index_prefix)
         summary.mapping_changes = list(report.changes) + [f"problem: {p}" for p in report.problems]
         for problem in report.problems:
             summary.add_error(f"index mapping: {problem}")
@@ -363,13 +364,13 @@ def run(
             choose = tasks or (lambda logs, at: build_tasks(settings, logs, at, backfill))
             planned = choose(collector.previous, clock())
             summary.tasks_planned = len(planned)
-            _execute(collector, planned, settings.max_concurrency, summary, on_task)
+            _execute(collector, planned, settings.github.max_concurrency, summary, on_task)
             if summary.stopped != "store":
                 # Everything below, and every reader after the run, sees what this run acknowledged.
-                make_searchable(es, settings.index_prefix)
+                make_searchable(es, settings.store.index_prefix)
             if summary.stopped not in ("store", "auth"):
                 _refresh_adoption(collector, planned, summary)
-                make_searchable(es, settings.index_prefix, "user_adoption")
+                make_searchable(es, settings.store.index_prefix, "user_adoption")
                 run_aftercare(es, settings, summary)  # retention, small-team flags, derived summaries
     except StoreError as exc:
         summary.stopped = "store"

@@ -15,10 +15,10 @@ import dataclasses
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from copilot_usage.settings import KEY_VAULT_SECRET_NAME_RE, Secret, Settings
+from copilot_usage.settings import KEY_VAULT_SECRET_NAME_RE, Part, Secret, Settings
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -168,14 +168,17 @@ def _describe_http_error(where: str, vault_uri: str, exc: Any) -> str:
 
 
 def resolve_settings(settings: Settings, source: SecretSource | None = None) -> Settings:
-    """Return a copy of `settings` with its secrets read from Key Vault (when KEY_VAULT_URI is set).
+    """Return a copy of `settings` with the secrets of its loaded parts read from Key Vault (when KEY_VAULT_URI
+    is set).
 
-    Read from the vault:
-    - the GitHub PAT from `github_pat_secret_name`, unless a GitHub App is configured;
-    - the GitHub App private key from `github_app_private_key_secret_name`, when set;
-    - the Elasticsearch password from `elasticsearch_password_secret_name`, when set;
-    - the Elasticsearch API key from `elasticsearch_api_key_secret_name`, when set (an existing cluster).
-    Every secret is read before this returns, so a vault problem stops the run before anything is written.
+    Read from the vault, for the parts the command loaded:
+    - github: the PAT from `pat_secret_name`, unless a GitHub App is configured; the App's private key from
+      `app_private_key_secret_name`, when set;
+    - store: the Elasticsearch password from `password_secret_name`, or the API key from `api_key_secret_name`
+      (an existing cluster), when set;
+    - privacy and digest: their secrets (part_secrets.py).
+    Every secret is read before this returns, so a vault problem stops the run before anything is written; a
+    part the command did not load is not asked for (`status` never reads the GitHub token).
     Without KEY_VAULT_URI the settings are returned unchanged: the environment is then the source.
     """
     if not settings.key_vault_uri:
@@ -186,7 +189,7 @@ def resolve_settings(settings: Settings, source: SecretSource | None = None) -> 
     changes: dict[str, Any] = {}
     origins = dict(settings.sources)
 
-    def take(field: str, env_name: str, secret_name: str) -> str:
+    def take(setting: str, env_name: str, secret_name: str) -> str:
         if env_name in settings.sources:
             log.warning(
                 "%s is set in the environment but KEY_VAULT_URI is set: using Key Vault secret %r instead",
@@ -194,40 +197,56 @@ def resolve_settings(settings: Settings, source: SecretSource | None = None) -> 
             )
         value = source.get(secret_name)
         if not value or not value.strip():
-            raise SecretError(f"Key Vault secret {secret_name!r} ({field}) is empty")
+            raise SecretError(f"Key Vault secret {secret_name!r} ({setting}) is empty")
         origins[env_name] = f"Key Vault secret {secret_name}"
-        log.info("read %s from Key Vault secret %r", field, secret_name)
+        log.info("read %s from Key Vault secret %r", setting, secret_name)
         return value
 
-    if not settings.uses_github_app:
-        name = settings.github_pat_secret_name
-        token = take("github_token", "GITHUB_PAT", name).strip()
-        if any(c.isspace() for c in token):
-            raise SecretError(f"Key Vault secret {name!r} (GitHub token) contains white space; store the token alone")
-        changes["github_token"] = Secret(token)
-    if settings.github_app_private_key_secret_name:
-        name = settings.github_app_private_key_secret_name
-        key = take("github_app_private_key", "GITHUB_APP_PRIVATE_KEY", name).strip()
-        if "PRIVATE KEY" not in key:
-            raise SecretError(
-                f"Key Vault secret {name!r} is not a PEM private key (expected '-----BEGIN ... PRIVATE KEY-----')"
-            )
-        changes["github_app_private_key"] = Secret(key)
-    if settings.elasticsearch_password_secret_name:
-        name = settings.elasticsearch_password_secret_name
-        # Only line breaks are trimmed (a secret uploaded from a file); spaces may belong to a password.
-        password = take("elasticsearch_password", "ELASTICSEARCH_PASSWORD", name).strip("\r\n")
-        changes["elasticsearch_password"] = Secret(password)
-    if settings.elasticsearch_api_key_secret_name:
-        name = settings.elasticsearch_api_key_secret_name
-        api_key = take("elasticsearch_api_key", "ELASTICSEARCH_API_KEY", name).strip()
-        if any(c.isspace() for c in api_key):
-            raise SecretError(
-                f"Key Vault secret {name!r} (Elasticsearch API key) contains white space; store the key alone"
-            )
-        changes["elasticsearch_api_key"] = Secret(api_key)
+    if settings.has(Part.GITHUB):
+        github = settings.github
+        replaced: dict[str, Any] = {}
+        if not github.uses_app:
+            name = github.pat_secret_name
+            token = take("github_token", "GITHUB_PAT", name).strip()
+            if any(c.isspace() for c in token):
+                raise SecretError(
+                    f"Key Vault secret {name!r} (GitHub token) contains white space; store the token alone"
+                )
+            replaced["token"] = Secret(token)
+        if github.app_private_key_secret_name:
+            name = github.app_private_key_secret_name
+            key = take("github_app_private_key", "GITHUB_APP_PRIVATE_KEY", name).strip()
+            if "PRIVATE KEY" not in key:
+                raise SecretError(
+                    f"Key Vault secret {name!r} is not a PEM private key (expected '-----BEGIN ... PRIVATE KEY-----')"
+                )
+            replaced["app_private_key"] = Secret(key)
+        changes["github"] = dataclasses.replace(github, **replaced)
+    if settings.has(Part.STORE):
+        store = settings.store
+        replaced = {}
+        if store.password_secret_name:
+            name = store.password_secret_name
+            # Only line breaks are trimmed (a secret uploaded from a file); spaces may belong to a password.
+            replaced["password"] = Secret(take("elasticsearch_password", "ELASTICSEARCH_PASSWORD", name).strip("\r\n"))
+        if store.api_key_secret_name:
+            name = store.api_key_secret_name
+            api_key = take("elasticsearch_api_key", "ELASTICSEARCH_API_KEY", name).strip()
+            if any(c.isspace() for c in api_key):
+                raise SecretError(
+                    f"Key Vault secret {name!r} (Elasticsearch API key) contains white space; store the key alone"
+                )
+            replaced["api_key"] = Secret(api_key)
+        changes["store"] = dataclasses.replace(store, **replaced)
     changes["sources"] = origins
     from copilot_usage.part_secrets import resolve_part_secrets  # the feature parts' secrets (privacy, digest)
 
     changes.update(resolve_part_secrets(settings, source))
-    return dataclasses.replace(settings, **changes)
+    return settings.replace(**changes)
+
+
+def read_settings(parts: Iterable[Part], env: Mapping[str, str] | None = None,
+                  source: SecretSource | None = None) -> Settings:
+    """The parts of the settings a command uses (settings.COMMAND_PARTS), from `env` (default: the process
+    environment), with their secrets resolved. Raises ConfigError or SecretError, each naming what to fix."""
+    return resolve_settings(Settings.from_env(env, parts), source)

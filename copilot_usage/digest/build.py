@@ -15,7 +15,7 @@ TOP_TEAMS = 3
 
 def build_digest(es: Any, settings: Settings, scopes: list[Scope], period: str | None = None) -> dict[str, Any]:
     kind = period or settings.digest.period
-    prefix = settings.index_prefix
+    prefix = settings.store.index_prefix
     out: list[dict[str, Any]] = []
     for scope in scopes:
         comparison = period_over_period(es, prefix, scope, kind, settings.targets)

@@ -18,7 +18,7 @@ from copilot_usage.digest.build import build_digest
 from copilot_usage.digest.deliver import Delivery, deliver
 from copilot_usage.model import Scope
 from copilot_usage.periods import PERIODS
-from copilot_usage.settings import ConfigError, Settings
+from copilot_usage.settings import COMMAND_PARTS, ConfigError, Part, Settings
 
 COMMAND = "digest"
 log = logging.getLogger("copilot_usage.digest")
@@ -40,7 +40,7 @@ def send(es: Any, settings: Settings, scopes: list[Scope] | None = None,
     """Build the digest for `scopes` (default: every stored scope) and deliver it to every target."""
     from copilot_usage.report import scopes_found
 
-    chosen = scopes or scopes_found(es, settings.index_prefix)
+    chosen = scopes or scopes_found(es, settings.store.index_prefix)
     digest = build_digest(es, settings, chosen, period)
     return digest, deliver(digest, settings.digest)
 
@@ -55,26 +55,25 @@ def _print(digest: Mapping[str, Any], fmt: str) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
-    from copilot_usage.report import settings_for_report
-    from copilot_usage.secrets import SecretError
+    from copilot_usage.secrets import SecretError, read_settings
     from copilot_usage.store.client import client_from_settings
     from copilot_usage.store.errors import StoreError
 
     try:
-        settings = settings_for_report(env)
+        settings = read_settings(COMMAND_PARTS["digest"], env)
     except (ConfigError, SecretError) as exc:
         print(f"configuration: {exc}", file=sys.stderr)
         return 2
     if not args.dry_run and not (settings.digest.has_webhook or settings.digest.has_email):
         print("no digest target: set DIGEST_WEBHOOK_URL and/or DIGEST_SMTP_HOST (or use --dry-run)", file=sys.stderr)
         return 2
-    es = client_from_settings(settings)
+    es = client_from_settings(settings.store)
     try:
         if args.dry_run:
             from copilot_usage.report import scopes_found
 
-            _print(build_digest(es, settings, args.scope or scopes_found(es, settings.index_prefix), args.period),
-                   args.format)
+            scopes = args.scope or scopes_found(es, settings.store.index_prefix)
+            _print(build_digest(es, settings, scopes, args.period), args.format)
             return 0
         digest, results = send(es, settings, args.scope, args.period)
     except StoreError as exc:
@@ -90,12 +89,12 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
 
 def scheduled_digest(env: Mapping[str, str] | None = None, source: Any = None) -> list[Delivery]:
     """The Function's digest timer: every configured scope, every target; failures logged, never raised."""
-    from copilot_usage.secrets import resolve_settings
+    from copilot_usage.secrets import read_settings
     from copilot_usage.store.client import client_from_settings
     from copilot_usage.store.errors import StoreError
 
-    settings = resolve_settings(Settings.from_env(env), source)
-    es = client_from_settings(settings)
+    settings = read_settings(COMMAND_PARTS["digest"] | {Part.SCOPES}, env, source)
+    es = client_from_settings(settings.store)
     try:
         _, results = send(es, settings, list(settings.scopes))
     except StoreError as exc:

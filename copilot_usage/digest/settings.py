@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from copilot_usage.envparts import EnvPart, quote
-from copilot_usage.settings import Secret
+from copilot_usage.envparts import EnvPart, Secret, quote
 
 FORMAT_AUTO, FORMAT_TEAMS, FORMAT_SLACK = "auto", "teams", "slack"
 WEBHOOK_FORMATS = (FORMAT_AUTO, FORMAT_TEAMS, FORMAT_SLACK)

@@ -90,20 +90,21 @@ class InstallationTokenProvider:
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> InstallationTokenProvider:
-        if settings.github_app_id is None or settings.github_app_installation_id is None:
+        github = settings.github
+        if github.app_id is None or github.app_installation_id is None:
             raise AppAuthError("GITHUB_APP_ID and GITHUB_APP_INSTALLATION_ID are not set")
-        if settings.github_app_private_key is None:
+        if github.app_private_key is None:
             raise AppAuthError(
                 "no GitHub App private key: set GITHUB_APP_PRIVATE_KEY, or KEY_VAULT_URI with "
                 "GITHUB_APP_PRIVATE_KEY_SECRET_NAME (and resolve secrets before building the provider)"
             )
-        kwargs.setdefault("api_version", settings.github_api_version)
-        kwargs.setdefault("timeout", settings.http_timeout_seconds)
+        kwargs.setdefault("api_version", github.api_version)
+        kwargs.setdefault("timeout", github.timeout_seconds)
         return cls(
-            settings.github_app_id,
-            settings.github_app_installation_id,
-            settings.github_app_private_key.reveal(),
-            settings.github_api_url,
+            github.app_id,
+            github.app_installation_id,
+            github.app_private_key.reveal(),
+            github.api_url,
             **kwargs,
         )
 

@@ -36,22 +36,23 @@ class GitHubClient:
         clock: Callable[[], float] = time.time,
     ) -> GitHubClient:
         """Build from settings; `token_provider` (e.g. a GitHub App's) wins over the PAT in settings."""
+        github = settings.github
         if token_provider is None:
-            if settings.github_token is None:
+            if github.token is None:
                 raise ValueError(
                     "no GitHub credential: set GITHUB_PAT, or pass a token provider "
                     "(GitHub App or Key Vault) to GitHubClient.from_settings"
                 )
-            secret = settings.github_token
+            secret = github.token
             token_provider = secret.reveal
-        read_timeout = settings.http_timeout_seconds
+        read_timeout = github.timeout_seconds
         http = GitHubHttp(
-            settings.github_api_url,
+            github.api_url,
             token_provider,
-            api_version=settings.github_api_version,
+            api_version=github.api_version,
             timeout=(min(CONNECT_TIMEOUT_SECONDS, read_timeout), read_timeout),
-            max_rate_wait=float(settings.rate_limit_max_wait_seconds),
-            reserve=settings.rate_limit_reserve,
+            max_rate_wait=float(github.rate_limit_max_wait_seconds),
+            reserve=github.rate_limit_reserve,
             sleep=sleep,
             clock=clock,
         )

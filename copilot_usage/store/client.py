@@ -12,12 +12,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from elasticsearch import AuthorizationException, Elasticsearch
 
+from copilot_usage import defaults
 from copilot_usage.retry import ENGINE_REQUEST
 from copilot_usage.store.compat import OpenSearchCompatNode
 from copilot_usage.store.errors import StoreError, describe_url, translated
 
 if TYPE_CHECKING:
-    from copilot_usage.settings import Settings
+    from copilot_usage.settings import StoreSettings
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,8 @@ def make_client(
     password: str | None = None,
     api_key: str | None = None,
     ca_certs: str | None = None,
-    compat: str = "auto",
-    request_timeout: float = 30.0,
+    compat: str = defaults.ELASTICSEARCH_COMPAT,
+    request_timeout: float = defaults.HTTP_TIMEOUT_SECONDS,
 ) -> Elasticsearch:
     """A client for the engine at `url`.
 
@@ -105,18 +106,16 @@ def make_client(
     return Elasticsearch(target, **options)
 
 
-def client_from_settings(settings: Settings) -> Elasticsearch:
-    """The client configured by ELASTICSEARCH_* settings."""
-    password = settings.elasticsearch_password.reveal() if settings.elasticsearch_password else None
-    api_key = settings.elasticsearch_api_key.reveal() if settings.elasticsearch_api_key else None
+def client_from_settings(store: StoreSettings) -> Elasticsearch:
+    """The client configured by the store part of the settings (ELASTICSEARCH_*)."""
     return make_client(
-        settings.elasticsearch_url,
-        username=settings.elasticsearch_username,
-        password=password,
-        api_key=api_key,
-        ca_certs=settings.elasticsearch_ca_certs,
-        compat=settings.elasticsearch_compat,
-        request_timeout=settings.http_timeout_seconds,
+        store.url,
+        username=store.username,
+        password=store.password.reveal() if store.password else None,
+        api_key=store.api_key.reveal() if store.api_key else None,
+        ca_certs=store.ca_certs,
+        compat=store.compat,
+        request_timeout=store.timeout_seconds,
     )
 
 

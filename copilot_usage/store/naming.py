@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from copilot_usage.model import INDEX_PREFIX_RE
 from copilot_usage.schema.indices import IndexDef
-from copilot_usage.settings import INDEX_PREFIX_RE
 
 
 def check_prefix(prefix: str) -> str:

@@ -60,9 +60,11 @@ def files(tmp_path_factory) -> dict[str, Any]:
 
 @pytest.fixture
 def env(monkeypatch, engine_url, prefix):
+    """Only the engine: `import` and `status` need no GitHub credential and no configured scope."""
     monkeypatch.setenv("ELASTICSEARCH_URL", engine_url)
     monkeypatch.setenv("INDEX_PREFIX", prefix)
-    for name in ("ORGANIZATION_SLUGS", "ENTERPRISE_SLUGS", "GITHUB_PAT", "ARCHIVE_DIR", "KEY_VAULT_URI"):
+    for name in ("ORGANIZATION_SLUGS", "ENTERPRISE_SLUGS", "GH_ORGANIZATION_SLUGS", "GH_ENTERPRISE_SLUGS", "GITHUB_PAT",
+                 "GH_PAT", "GITHUB_APP_ID", "GITHUB_APP_INSTALLATION_ID", "ARCHIVE_DIR", "KEY_VAULT_URI"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -154,11 +156,9 @@ def test_bad_arguments_are_refused_with_a_message(files, env, capsys):
     assert "--teams" in capsys.readouterr().err
 
 
-def test_status_shows_the_imported_days_per_scope_and_report(files, env, es, prefix, capsys, monkeypatch):
+def test_status_shows_the_imported_days_per_scope_and_report(files, env, es, prefix, capsys):
     paths = files["paths"]
-    # `status` loads the full settings today (scopes and a credential), though it only reads the engine.
-    monkeypatch.setenv("ORGANIZATION_SLUGS", ORG)
-    monkeypatch.setenv("GITHUB_PAT", "unused-token")
+    # Only the engine is configured: neither command asks for a GitHub credential or a scope.
     assert main(["status"]) == 1  # nothing logged yet
     assert "no ingestion log" in capsys.readouterr().out
     assert main(["import", str(paths["users"]), "--scope", f"org:{ORG}", "--teams", str(paths["teams"])]) == 0

@@ -196,7 +196,7 @@ def test_settings_credentials_reach_the_engine(engine_proxy: EngineProxy) -> Non
         "ELASTICSEARCH_PASSWORD": PASSWORD,
         "ELASTICSEARCH_COMPAT": "auto",
     })
-    es = client_from_settings(settings)
+    es = client_from_settings(settings.store)
     assert isinstance(node_of(es), OpenSearchCompatNode)
     expected = "Basic " + base64.b64encode(f"writer:{PASSWORD}".encode()).decode()
     assert engine_proxy.requests[0].headers["authorization"] == expected

@@ -132,7 +132,7 @@ def test_write_block_stops_the_run_with_a_clear_message_and_the_run_after_it_is_
             assert "refuses writes" in message, message
             assert "read_only_allow_delete" in message, message
             # Stopped at the first refusal, not retried per day: at most one write in flight per worker.
-            assert len(proxy.seen("/_bulk")) <= settings.max_concurrency, len(proxy.seen("/_bulk"))
+            assert len(proxy.seen("/_bulk")) <= settings.github.max_concurrency, len(proxy.seen("/_bulk"))
             assert complete_entries(snapshot(client, RUN)) == 0
 
             _block(engine_url, RUN, None)

@@ -60,7 +60,7 @@ def test_a_faulty_run_leaks_no_token_password_or_link_signature(es, engine_url, 
             ]):
                 server.faults = faults
                 rejecter.enabled = n == 0
-                client = client_from_settings(settings)
+                client = client_from_settings(settings.store)
                 try:
                     summaries.append(collect(settings, client, NOW + dt.timedelta(hours=n)))
                 finally:

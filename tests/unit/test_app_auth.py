@@ -277,7 +277,7 @@ def test_from_settings_uses_the_configured_app(httpserver: HTTPServer, rsa_key: 
     )
     provider = InstallationTokenProvider.from_settings(settings, clock=clock)
     assert provider() == "ghs_installation_token_1"
-    assert github.requests[0]["headers"]["X-Github-Api-Version"] == settings.github_api_version
+    assert github.requests[0]["headers"]["X-Github-Api-Version"] == settings.github.api_version
     assert github.requests[0]["claims"]["iss"] == str(APP_ID)
 
 

@@ -12,7 +12,7 @@ from copilot_usage.github import endpoints
 from copilot_usage.github.client import GitHubClient
 from copilot_usage.github.errors import ForbiddenError, GitHubError
 from copilot_usage.model import Scope, ScopeType
-from copilot_usage.settings import Secret, Settings
+from copilot_usage.settings import GitHubSettings, Secret, Settings
 
 TOKEN = "ghp_BILLINGTOKEN777"
 ORG = Scope(ScopeType.ORGANIZATION, "acme")
@@ -39,8 +39,8 @@ def server(_started: HTTPServer) -> Iterator[HTTPServer]:
 
 @pytest.fixture
 def client(server: HTTPServer) -> Iterator[GitHubClient]:
-    settings = Settings(organizations=("acme",), github_token=Secret(TOKEN),  # type: ignore[call-arg]
-                        github_api_url=server.url_for("/").rstrip("/"), rate_limit_reserve=0)
+    settings = Settings(github=GitHubSettings(token=Secret(TOKEN), api_url=server.url_for("/").rstrip("/"),
+                                              rate_limit_reserve=0))
     with GitHubClient.from_settings(settings, sleep=lambda s: None, clock=lambda: 1_800_000_000.0) as c:
         yield c
 

@@ -13,7 +13,7 @@ from werkzeug import Request, Response
 from copilot_usage.github.client import GitHubClient
 from copilot_usage.github.errors import BudgetExhausted, GitHubError, NotFoundError
 from copilot_usage.model import Report, Scope, ScopeType
-from copilot_usage.settings import Secret, Settings
+from copilot_usage.settings import GitHubSettings, Secret, Settings
 
 TOKEN = "ghp_CLIENTTOKEN555"
 ORG = Scope(ScopeType.ORGANIZATION, "acme")
@@ -37,14 +37,13 @@ def _clean(server: HTTPServer) -> Iterator[None]:
 
 def settings_for(server: HTTPServer, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "organizations": ("acme",),
-        "github_token": Secret(TOKEN),
-        "github_api_url": server.url_for("/").rstrip("/"),
-        "github_api_version": "2022-11-28",
+        "token": Secret(TOKEN),
+        "api_url": server.url_for("/").rstrip("/"),
+        "api_version": "2022-11-28",
         "rate_limit_reserve": 0,
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(github=GitHubSettings(**values))  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -55,7 +54,7 @@ def client(server: HTTPServer) -> Iterator[GitHubClient]:
 
 def test_without_any_credential_the_error_says_what_to_set(server: HTTPServer) -> None:
     with pytest.raises(ValueError, match="no GitHub credential: set GITHUB_PAT"):
-        GitHubClient.from_settings(settings_for(server, github_token=None))
+        GitHubClient.from_settings(settings_for(server, token=None))
 
 
 def test_settings_drive_headers_and_token_provider_wins(server: HTTPServer) -> None:

@@ -24,7 +24,7 @@ SCRIPT = textwrap.dedent(
     from copilot_usage.settings import Settings
 
     settings = resolve_settings(Settings.from_env({{"GITHUB_PAT": "t", "ORGANIZATION_SLUGS": "a"}}))
-    assert settings.github_token.reveal() == "t"
+    assert settings.github.token.reveal() == "t"
     copilot_usage.run._github_client(settings)  # a PAT client needs none of them
     print("core OK")
     """

@@ -22,7 +22,7 @@ from copilot_usage.secrets import (
     SecretError,
     resolve_settings,
 )
-from copilot_usage.settings import Secret, Settings
+from copilot_usage.settings import COMMAND_PARTS, Part, Secret, Settings
 
 VAULT = "https://kv-test.vault.azure.net"
 PAT = "ghp_FromTheVault0123456789abcdefABCDEF"
@@ -67,8 +67,8 @@ def test_pat_comes_from_the_vault_and_wins_over_the_environment(caplog: pytest.L
     with caplog.at_level(logging.DEBUG):
         resolved = resolve_settings(settings, source)
     assert source.asked == ["github-pat"]
-    assert resolved.github_token == Secret(PAT)
-    assert settings.github_token == Secret(ENV_PAT)  # the input is not modified
+    assert resolved.github.token == Secret(PAT)
+    assert settings.github.token == Secret(ENV_PAT)  # the input is not modified
     assert resolved.sources["GITHUB_PAT"] == "Key Vault secret github-pat"
     assert "GH_PAT is set in the environment" in caplog.text
     for shown in (caplog.text, repr(resolved), str(resolved.describe())):
@@ -80,8 +80,8 @@ def test_custom_pat_secret_name() -> None:
     source = DictSource({"copilot-token": PAT})
     resolved = resolve_settings(settings_for(GITHUB_PAT_SECRET_NAME="copilot-token"), source)
     assert source.asked == ["copilot-token"]
-    assert resolved.github_token is not None
-    assert resolved.github_token.reveal() == PAT
+    assert resolved.github.token is not None
+    assert resolved.github.token.reveal() == PAT
 
 
 def test_github_app_key_from_the_vault_and_no_pat_requested() -> None:
@@ -91,8 +91,8 @@ def test_github_app_key_from_the_vault_and_no_pat_requested() -> None:
     source = DictSource({"gh-app-key": PEM + "\n", "github-pat": PAT})
     resolved = resolve_settings(settings, source)
     assert source.asked == ["gh-app-key"]
-    assert resolved.github_app_private_key == Secret(PEM)
-    assert resolved.github_token is None
+    assert resolved.github.app_private_key == Secret(PEM)
+    assert resolved.github.token is None
 
 
 def test_elasticsearch_password_keeps_spaces_but_drops_line_breaks() -> None:
@@ -100,7 +100,17 @@ def test_elasticsearch_password_keeps_spaces_but_drops_line_breaks() -> None:
     source = DictSource({"github-pat": PAT, "es-writer": ES_PASSWORD + "\r\n"})
     resolved = resolve_settings(settings, source)
     assert source.asked == ["github-pat", "es-writer"]
-    assert resolved.elasticsearch_password == Secret(ES_PASSWORD)
+    assert resolved.store.password == Secret(ES_PASSWORD)
+
+
+def test_only_the_secrets_of_the_loaded_parts_are_read() -> None:
+    env = {"KEY_VAULT_URI": VAULT, "ELASTICSEARCH_USERNAME": "writer",
+           "ELASTICSEARCH_PASSWORD_SECRET_NAME": "es-writer", "DIGEST_WEBHOOK_URL_SECRET_NAME": "digest-hook"}
+    source = DictSource({"es-writer": ES_PASSWORD})
+    resolved = resolve_settings(Settings.from_env(env, COMMAND_PARTS["status"]), source)
+    assert source.asked == ["es-writer"]  # `status` needs neither the GitHub token nor the digest's webhook
+    assert resolved.store.password == Secret(ES_PASSWORD)
+    assert resolved.parts == {Part.STORE}
 
 
 def test_a_missing_secret_stops_resolution_with_its_name() -> None:
@@ -286,15 +296,16 @@ def test_key_vault_refuses_invalid_secret_names_before_any_request() -> None:
 
 def test_resolve_settings_with_the_real_key_vault_source() -> None:
     vault = "https://kv-resolve.vault.azure.net"
-    settings = dataclasses.replace(settings_for(KEY_VAULT_URI=vault), elasticsearch_password_secret_name="es-writer")
+    settings = settings_for(KEY_VAULT_URI=vault)
+    settings = settings.replace(store=dataclasses.replace(settings.store, password_secret_name="es-writer"))
     with responses.RequestsMock() as mock:
         mock.add_callback(
             responses.GET, re.compile(re.escape(vault) + r"/secrets/.*"),
             callback=fake_vault(vault, {"github-pat": PAT, "es-writer": "pw"}),
         )
         resolved = resolve_settings(settings, KeyVaultSecretSource(vault, FakeCredential()))
-    assert resolved.github_token == Secret(PAT)
-    assert resolved.elasticsearch_password == Secret("pw")
+    assert resolved.github.token == Secret(PAT)
+    assert resolved.store.password == Secret("pw")
 
 
 # ---- an existing cluster's API key from Key Vault (issue 16: bring your own Elasticsearch) ------------
@@ -305,9 +316,9 @@ def test_the_elasticsearch_api_key_is_read_from_key_vault() -> None:
     key = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
     source = DictSource({"github-pat": PAT, "es-external-api-key": key + "\n"})
     resolved = resolve_settings(settings, source)
-    assert resolved.elasticsearch_api_key == Secret(key)
-    assert resolved.elasticsearch_username is None
-    assert resolved.elasticsearch_password is None
+    assert resolved.store.api_key == Secret(key)
+    assert resolved.store.username is None
+    assert resolved.store.password is None
     assert source.asked == ["github-pat", "es-external-api-key"]
     assert resolved.sources["ELASTICSEARCH_API_KEY"] == "Key Vault secret es-external-api-key"
 
@@ -332,4 +343,4 @@ def test_the_api_key_secret_needs_a_vault_and_excludes_a_user() -> None:
     settings = Settings.from_env({"ORGANIZATION_SLUGS": "acme", "KEY_VAULT_URI": VAULT,
                                   "ELASTICSEARCH_USERNAME": "", "ELASTICSEARCH_PASSWORD_SECRET_NAME": "",
                                   "ELASTICSEARCH_API_KEY_SECRET_NAME": "es-external-api-key"})
-    assert settings.elasticsearch_api_key_secret_name == "es-external-api-key"
+    assert settings.store.api_key_secret_name == "es-external-api-key"
