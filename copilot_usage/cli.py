@@ -181,7 +181,7 @@ def _simulate(args: argparse.Namespace) -> int:
     return simulator_cli.run(args)
 
 
-def _register_collect(commands: argparse._SubParsersAction) -> None:
+def _register_collect(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     collect = commands.add_parser("collect", help="one collection run (plan, fetch, store); --every to repeat")
     collect.add_argument("--every", type=parse_interval, default=None, help="repeat every interval (30m, 1h)")
     collect.add_argument(
@@ -229,7 +229,7 @@ def _register_collect(commands: argparse._SubParsersAction) -> None:
     simulate.set_defaults(handler=_simulate)
 
 
-def _register_features(commands: argparse._SubParsersAction) -> None:
+def _register_features(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from copilot_usage.feature_commands import register
 
     register(commands)
@@ -267,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _register_doctor(commands: argparse._SubParsersAction) -> None:
+def _register_doctor(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from copilot_usage import doctor
 
     parser = commands.add_parser("doctor", help="check the credential, permissions, policies, Key Vault and engine")
@@ -276,8 +276,8 @@ def _register_doctor(commands: argparse._SubParsersAction) -> None:
 
 
 # Each entry adds one sub-command; kept as a list so feature modules register themselves in one line.
-_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_register_collect, _register_doctor,
-                                                                  _register_features]
+_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    _register_collect, _register_doctor, _register_features]
 
 
 def configure_logging() -> None:

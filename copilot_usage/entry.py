@@ -38,7 +38,7 @@ def send_digest(env: Mapping[str, str] | None = None, source: SecretSource | Non
     return scheduled_digest(env, source)
 
 
-def freshness_report(env: Mapping[str, str] | None = None, source: SecretSource | None = None) -> list[dict]:
+def freshness_report(env: Mapping[str, str] | None = None, source: SecretSource | None = None) -> list[dict[str, Any]]:
     """Per scope and report: last complete day, status counts, latest error. Contains no secret. Reads only the
     store's settings, like `copilot-usage status`."""
     from copilot_usage.store.client import client_from_settings

@@ -377,11 +377,11 @@ def run(
         summary.add_error(f"Elasticsearch unavailable: {exc}")
     summary.github = dict(github.stats)
     summary.finished_at = clock()
-    for report, fields in sorted(summary.new_fields.items()):
+    for report_name, fields in sorted(summary.new_fields.items()):
         for name in sorted(fields):
             # Once per run and field: news for whoever maintains the collector, not an error.
             logger.warning("new field seen: %s in report %s (kept in the raw archive; stored once the collector "
-                           "knows it: upgrade, then `copilot-usage reprocess`)", name, report)
+                           "knows it: upgrade, then `copilot-usage reprocess`)", name, report_name)
     logger.info(summary.log_line())
     logger.debug("run took %.1f s", time.monotonic() - started)
     return summary
