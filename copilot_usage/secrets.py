@@ -18,7 +18,8 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from copilot_usage.settings import KEY_VAULT_SECRET_NAME_RE, Part, Secret, Settings
+from copilot_usage.envparts import KEY_VAULT_SECRET_NAME
+from copilot_usage.settings import Part, Secret, Settings
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -97,7 +98,7 @@ class KeyVaultSecretSource:
         return f"KeyVaultSecretSource({self.vault_uri!r})"
 
     def get(self, name: str) -> str:
-        if not KEY_VAULT_SECRET_NAME_RE.match(name):
+        if not KEY_VAULT_SECRET_NAME.match(name):
             raise SecretError(f"{name!r} is not a valid Key Vault secret name (letters, digits and '-')")
         with self._lock:
             if name in self._cache:

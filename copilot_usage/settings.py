@@ -26,18 +26,13 @@ from urllib.parse import urlsplit
 
 from copilot_usage import defaults
 from copilot_usage.digest.settings import DigestSettings, read_digest
-from copilot_usage.envparts import KEY_VAULT_SECRET_NAME as KEY_VAULT_SECRET_NAME_RE
-from copilot_usage.envparts import EnvPart, Secret
+from copilot_usage.envparts import EnvPart
+from copilot_usage.envparts import Secret as Secret  # re-exported: the parts hold their secrets as Secret
 from copilot_usage.envparts import quote as _quote
 from copilot_usage.model import INDEX_PREFIX_RE, SLUG_RE, Scope, ScopeType
 from copilot_usage.periods import Target, read_targets
 from copilot_usage.privacy import PrivacySettings, read_privacy
 from copilot_usage.spend import SeatPrices, read_seat_prices
-
-__all__ = [
-    "ALL_PARTS", "COLLECTION", "COMMAND_PARTS", "KEY_VAULT_SECRET_NAME_RE", "ArchiveSettings", "ConfigError",
-    "GitHubSettings", "Part", "PartNotLoaded", "ScheduleSettings", "Secret", "Settings", "StoreSettings",
-]
 
 API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_RE = API_VERSION_RE
@@ -214,7 +209,7 @@ def _loaded(value: _T | None, part: Part) -> _T:
 class Settings:
     """The parts one command loaded (`from_env(env, parts)`), plus KEY_VAULT_URI and LOG_LEVEL. Immutable.
 
-    Built directly (tests), give the parts the code under test reads: `Settings(store=StoreSettings(...))`.
+    Built directly (as tests do), it holds only the parts given: `Settings(store=StoreSettings(...))`.
     """
 
     __slots__ = ("_archive", "_digest", "_github", "_privacy", "_schedule", "_scopes", "_seat_prices", "_store",

@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import json
 import logging
+import os
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -147,6 +148,18 @@ def test_a_malformed_line_is_counted_and_the_rest_imported(files, env, es, prefi
     assert "1 malformed lines" in capsys.readouterr().out
     es.indices.refresh(index=f"{prefix}*")
     assert es.count(index=ix.USER_DAILY.name(prefix), query=terms("organization", ORG, DAY))["count"] == len(lines)
+
+
+def test_status_runs_with_only_the_engine_url(engine_url, monkeypatch, capsys):
+    for name in list(os.environ):
+        if name.startswith(("GITHUB_", "GH_", "ELASTICSEARCH_", "ARCHIVE_", "PRIVACY_", "DIGEST_")) or name in (
+                "ORGANIZATION_SLUGS", "ENTERPRISE_SLUGS", "INDEX_PREFIX", "KEY_VAULT_URI"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("ELASTICSEARCH_URL", engine_url)
+    assert main(["status", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert isinstance(json.loads(out), list)
+    assert err == ""
 
 
 def test_bad_arguments_are_refused_with_a_message(files, env, capsys):
