@@ -11,6 +11,8 @@ GITHUB_API_VERSION = "2026-03-10"
 GITHUB_API_URL = "https://api.github.com"
 # Read timeout of one request, to GitHub and to the engine (HTTP_TIMEOUT_SECONDS).
 HTTP_TIMEOUT_SECONDS = 30.0
+# Connecting to GitHub: a connection that takes longer will not get better (reads may be slow). Not a setting.
+CONNECT_TIMEOUT_SECONDS = 10.0
 RATE_LIMIT_MAX_WAIT_SECONDS = 120
 RATE_LIMIT_RESERVE = 100
 MAX_CONCURRENCY = 4

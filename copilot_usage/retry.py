@@ -11,7 +11,7 @@ answer of the search engine to a bulk request is retried by the bulk writer (BUL
 else; the Elasticsearch client's own retries (ENGINE_REQUEST) cover every other engine request and
 connections that fail outright. GitHub calls are retried by the GitHub client alone.
 
-Imports nothing from the package, so every layer may use it.
+Imports only `defaults` from the package (which imports nothing), so every layer may use it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+
+from copilot_usage import defaults
 
 # Exponents beyond this only ever hit the cap; bounding them keeps 2**n a float that cannot overflow.
 _MAX_EXPONENT = 60
@@ -172,12 +174,13 @@ _SERVER_ERRORS = frozenset({500, 502, 503, 504})
 # says (Retry-After, the window's reset, a minute doubling for a secondary limit) when that is at most
 # max_wait (RATE_LIMIT_MAX_WAIT_SECONDS), within the same attempts.
 GITHUB_API = RetryPolicy("github-api", attempts=6, backoff=0.5, cap=30.0, jitter=1.0,
-                         statuses=_SERVER_ERRORS, max_wait=120.0)
+                         statuses=_SERVER_ERRORS, max_wait=float(defaults.RATE_LIMIT_MAX_WAIT_SECONDS))
 
 # Signed report links (GitHub's blob storage behind a CDN): as the API, plus 429 from the CDN, and bodies
 # cut off mid-way are fetched again from the start. No credential of ours is involved, no API budget used.
 GITHUB_DOWNLOAD = RetryPolicy("github-download", attempts=6, backoff=0.5, cap=30.0, jitter=1.0,
-                              statuses=_SERVER_ERRORS | {429}, max_wait=120.0)
+                              statuses=_SERVER_ERRORS | {429},
+                              max_wait=float(defaults.RATE_LIMIT_MAX_WAIT_SECONDS))
 
 # An expired signed link (403/404/410) is not retried as it is: the report is asked for one fresh set of
 # links, at once (a new set is valid for about an hour).

@@ -55,7 +55,7 @@ class GitHubApi:
         *,
         policy: RetryPolicy = GITHUB_API,
         api_version: str = defaults.GITHUB_API_VERSION,
-        timeout: tuple[float, float] = (10.0, 30.0),
+        timeout: tuple[float, float] = (defaults.CONNECT_TIMEOUT_SECONDS, defaults.HTTP_TIMEOUT_SECONDS),
         user_agent: str,
     ):
         parts = urlsplit(base_url)

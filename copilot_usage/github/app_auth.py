@@ -68,7 +68,7 @@ class InstallationTokenProvider:
         clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
         api_version: str = defaults.GITHUB_API_VERSION,
-        timeout: float = 30.0,
+        timeout: float = defaults.HTTP_TIMEOUT_SECONDS,
         retry: RetryPolicy = GITHUB_APP_TOKEN,
         sleep: Callable[[float], None] | None = None,
     ):

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+from copilot_usage import defaults
 from copilot_usage.github import endpoints
 from copilot_usage.github.errors import GitHubError
 from copilot_usage.github.http import GitHubHttp, RateState
@@ -19,7 +20,6 @@ from copilot_usage.model import Report, Scope
 from copilot_usage.settings import Settings
 
 BILLING_USAGE_ITEMS = "usageItems"  # the list in the billing usage report's body
-CONNECT_TIMEOUT_SECONDS = 10.0  # a connection that takes longer will not get better; reads may be slow
 
 
 class GitHubClient:
@@ -50,7 +50,7 @@ class GitHubClient:
             github.api_url,
             token_provider,
             api_version=github.api_version,
-            timeout=(min(CONNECT_TIMEOUT_SECONDS, read_timeout), read_timeout),
+            timeout=(min(defaults.CONNECT_TIMEOUT_SECONDS, read_timeout), read_timeout),
             max_rate_wait=float(github.rate_limit_max_wait_seconds),
             reserve=github.rate_limit_reserve,
             sleep=sleep,

@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from copilot_usage import defaults
 from copilot_usage.github.api import TRANSIENT
 from copilot_usage.github.counters import Counters
 from copilot_usage.github.errors import DownloadError, LinkExpiredError
@@ -54,7 +55,7 @@ class Downloader:
         counters: Counters,
         *,
         policy: RetryPolicy = GITHUB_DOWNLOAD,
-        timeout: tuple[float, float] = (10.0, 30.0),
+        timeout: tuple[float, float] = (defaults.CONNECT_TIMEOUT_SECONDS, defaults.HTTP_TIMEOUT_SECONDS),
         user_agent: str,
     ):
         self._session = session

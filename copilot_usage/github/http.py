@@ -46,7 +46,7 @@ class GitHubHttp:
         token_provider: Callable[[], str],
         *,
         api_version: str = defaults.GITHUB_API_VERSION,
-        timeout: tuple[float, float] = (10.0, 30.0),
+        timeout: tuple[float, float] = (defaults.CONNECT_TIMEOUT_SECONDS, defaults.HTTP_TIMEOUT_SECONDS),
         retry: RetryPolicy = GITHUB_API,
         download_retry: RetryPolicy = GITHUB_DOWNLOAD,
         max_rate_wait: float | None = None,
