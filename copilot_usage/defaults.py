@@ -27,6 +27,8 @@ LOG_LEVEL = "INFO"
 
 # The store.
 ELASTICSEARCH_COMPAT = "auto"
+# What ELASTICSEARCH_COMPAT accepts: auto-detect, or force one engine family.
+ELASTICSEARCH_COMPAT_MODES = ("auto", "elasticsearch", "opensearch")
 ELASTICSEARCH_URL = "http://localhost:9200"
 INDEX_PREFIX = "copilot_"
 # Documents per bulk request. In the bundled engine (benchmarks, ingestion) 2,000 per request wrote about

@@ -16,6 +16,10 @@ from urllib.parse import urlsplit
 KEY_VAULT_SECRET_NAME = re.compile(r"^[0-9A-Za-z-]{1,127}$")
 
 
+class SecretError(RuntimeError):
+    """A secret could not be read. The message says which one, from where, and what to fix."""
+
+
 class Secret:
     """A value that must never be printed. `reveal()` is the only way to read it."""
 

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from copilot_usage.digest.settings import check_webhook_url
+from copilot_usage.envparts import SecretError
 from copilot_usage.privacy import MIN_KEY_LENGTH
 from copilot_usage.settings import Part, Secret, Settings
 
@@ -19,8 +20,6 @@ log = logging.getLogger(__name__)
 
 def resolve_part_secrets(settings: Settings, source: Any) -> dict[str, Any]:
     """Replacement parts for `settings.replace(**...)`: each secret named in a loaded part, read."""
-    from copilot_usage.secrets import SecretError  # secrets.py calls this module
-
     def read(setting: str, name: str) -> Secret:
         value = source.get(name)
         if not value or not value.strip():

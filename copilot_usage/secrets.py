@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from copilot_usage.envparts import KEY_VAULT_SECRET_NAME
+from copilot_usage.envparts import SecretError as SecretError  # re-exported: callers catch it from here
 from copilot_usage.settings import Part, Secret, Settings
 
 if TYPE_CHECKING:
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SECRETS_USER_ROLE = "Key Vault Secrets User"
-
-
-class SecretError(RuntimeError):
-    """A secret could not be read. The message says which one, from where, and what to fix."""
 
 
 class SecretSource(Protocol):

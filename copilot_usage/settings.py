@@ -37,7 +37,7 @@ from copilot_usage.spend import SeatPrices, read_seat_prices
 API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_RE = API_VERSION_RE
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-ES_COMPAT_MODES = ("auto", "elasticsearch", "opensearch")
+ES_COMPAT_MODES = defaults.ELASTICSEARCH_COMPAT_MODES
 
 # Names that users of the classic deployment already have in their pipelines and .env files.
 ALIASES: dict[str, tuple[str, ...]] = {

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COMPAT_MODES = ("auto", "elasticsearch", "opensearch")
+COMPAT_MODES = defaults.ELASTICSEARCH_COMPAT_MODES
 # The client's own retries follow the ENGINE_REQUEST policy: statuses an overloaded or restarting engine
 # (or the ingress in front of it) answers, failed connections and timeouts, resent at once (the transport
 # never sleeps). Safe because every write we make is an idempotent index-by-id. Bulk writes turn the
