@@ -18,6 +18,7 @@ from copilot_usage.model import Scope, ScopeType
 from copilot_usage.run import run
 from copilot_usage.schema import indices as ix
 from copilot_usage.simulator import SimulatorServer, World
+from copilot_usage.simulator.activity import UNKNOWN_FIELD
 from tests.fixtures.simulator import SIM_TODAY, sim_config
 from tests.integration.test_collect import ENT, NOW, ORGS, clock, settings_for
 
@@ -149,3 +150,50 @@ def test_reprocess_reports_progress_day_by_day(tmp_path, es, engine_url, prefix,
     assert [g["done"] for g in got[:-1]] == list(range(archived + 1))
     assert got[-1]["finished"] is True
     assert got[-1]["documents"] > 0
+
+
+def test_after_an_upgrade_reprocess_brings_in_a_field_the_older_collector_only_archived(
+        tmp_path, es, engine_url, prefix, env, capsys):
+    """Issue 14 item 6 end to end, with two collector versions in one test: the older one neither knows nor reads
+    CLI customization (GitHub added it on 2026-09-17), so it names the fields as news and stores none of it; the
+    raw archive keeps them; the upgraded one (today's code) reads them during `reprocess`, from the archive alone."""
+    from copilot_usage.shaping import known_fields, users
+
+    customization = {f"totals_by_{kind}" for kind in ix.CUSTOMIZATION_KINDS} | set(ix.DISTINCT_USE_COUNTS)
+    world = World(sim_config(days=10))
+    # The older version: the user shaper without CLI customization, and the fields unknown to it.
+    with pytest.MonkeyPatch.context() as older, SimulatorServer(world) as server:
+        older.setattr(users, "customization_fields", lambda record: {})
+        older.setitem(known_fields.KNOWN_FIELDS, "users", known_fields.KNOWN_FIELDS["users"] - customization)
+        settings = settings_for(server, engine_url, prefix, ARCHIVE_DIR=str(tmp_path / "archive"),
+                                BACKFILL_START=START.isoformat())
+        summary = run(settings, es=es, now=clock(NOW))
+    assert summary.ok, summary.errors
+    named = set(summary.to_dict()["new_fields"]["users"])
+    assert {"totals_by_skill", "totals_by_mcp", "distinct_skill_use_count"} <= named <= customization | {
+        UNKNOWN_FIELD}
+    before = documents(es, prefix, ix.USER_DAILY)
+    stored = ix.CUSTOMIZATION_INTERACTION_COUNTS + ix.DISTINCT_USE_COUNTS
+    assert before
+    assert not any(field in doc for doc in before.values() for field in stored)
+
+    # The upgrade: today's code, reading the archive alone (the simulator has stopped).
+    assert cli() == 0, capsys.readouterr()
+    after = documents(es, prefix, ix.USER_DAILY)
+    assert after.keys() == before.keys()
+    # Every stored user-day now carries what GitHub sent, recomputed here from the simulator's own rows.
+    expected: dict[tuple[str, str, int], int] = {}
+    for scope in world.scopes():
+        for day in {dt.date.fromisoformat(d[ix.DAY][:10]) for d in before.values() if d[ix.SCOPE] == scope.slug}:
+            for row in world.user_records(scope, day):
+                skills = row.get("totals_by_skill") or []
+                expected[(scope.slug, day.isoformat(), row["user_id"])] = sum(
+                    item.get("interaction_count", item.get("user_initiated_interaction_count")) or 0
+                    for item in skills)
+    got = {(d[ix.SCOPE], d[ix.DAY][:10], d[ix.USER_ID]): d.get("skill_interaction_count", 0) or 0
+           for d in after.values()}
+    assert got == expected
+    assert sum(got.values()) > 0, "the world must use skills for this check to mean anything"
+    # Nothing else about a user-day changed.
+    for doc_id, doc in after.items():
+        assert {k: v for k, v in doc.items() if k not in stored} == before[doc_id], doc_id
