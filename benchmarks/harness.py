@@ -28,6 +28,7 @@ from elasticsearch import Elasticsearch
 from copilot_usage.model import ScopeType
 from copilot_usage.schema.indices import INGESTION_LOG, all_indices
 from copilot_usage.simulator import SimConfig, SimulatorServer, World
+from copilot_usage.simulator.config import REPORT_LAG_DAYS
 from copilot_usage.simulator.faults import Faults
 from copilot_usage.store.client import make_client
 
@@ -35,8 +36,8 @@ TOKEN = "benchmark-token-for-the-local-simulator"  # noqa: S105 - the simulator 
 PREFIX = "bench_"
 # A fixed simulated "today": the synthetic world depends on the date, and the figures must repeat.
 TODAY = dt.date(2026, 11, 20)
-# Report days end two days before "today": GitHub publishes a day within two full UTC days.
-NEWEST_REPORT_LAG_DAYS = 2
+# Report days end this many days before "today": the simulator's default lag (SimConfig.report_lag_days).
+NEWEST_REPORT_LAG_DAYS = REPORT_LAG_DAYS
 
 
 # The engine's process id by URL, so a scenario can read the engine's own peak memory.

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from copilot_usage.doctor_advice import NEEDS, advice, credential_kind, credential_refused
-from copilot_usage.model import Report, Scope
+from copilot_usage.model import REPORT_MAX_LAG_DAYS, Report, Scope
 from copilot_usage.settings import COMMAND_PARTS, ConfigError, Settings, StoreSettings
 
-REPORT_LAG_DAYS = 3  # a day GitHub has surely processed; 204 ("not generated") still proves access
 OK, FAIL, SKIP = "ok", "FAIL", "skip"
 WRITER_PRIVILEGES = ("create_index", "write", "manage", "read")
 
@@ -39,7 +38,8 @@ def _probes(scope: Scope, today: dt.date) -> Iterator[tuple[str, str, dict[str, 
     """(check, path, params) for every endpoint the collector calls for `scope`."""
     from copilot_usage.github import endpoints
 
-    day = today - dt.timedelta(days=REPORT_LAG_DAYS)
+    # A day GitHub has surely processed; a "no report" answer (204) still proves access.
+    day = today - dt.timedelta(days=REPORT_MAX_LAG_DAYS)
     yield "reports", *_endpoint(endpoints.report_links(scope, Report.AGGREGATE, day))
     yield "seats", endpoints.seats(scope).path, {"per_page": "1"}
     for check, endpoint in (("billing", endpoints.billing(scope)), ("teams", endpoints.teams(scope)),

@@ -81,5 +81,12 @@ class Status(enum.StrEnum):
     UNCHANGED = "unchanged"  # a run's outcome only: same content as the logged one, logged as complete
 
 
+# How far behind today GitHub's newest report day may be when nothing is wrong (github-copilot-api.md §11.5):
+# a day is ready about 3 full UTC days after it ends, one more when a weekend falls in them, so the newest day
+# served is today-4, or today-5 after a weekend. Checks that judge freshness (the stale-data alert, doctor's
+# probe) allow this much; the collector asks for newer days anyway (planner.READY_LAG_DAYS), since asking costs
+# little and GitHub is sometimes quicker.
+REPORT_MAX_LAG_DAYS = 5
+
 # A day in one of these states needs no fetch (besides the late-window refresh).
 DONE: frozenset[Status] = frozenset({Status.COMPLETE, Status.EMPTY})

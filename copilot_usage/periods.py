@@ -1,6 +1,6 @@
 """Period over period: the latest week, 28 days or calendar month of a scope against the one before it.
 
-Periods end on the scope's newest usage day (reports lag two days):
+Periods end on the scope's newest usage day (reports lag 4–5 days):
 - `week`: the 7 days ending on it, against the 7 days before;
 - `28d`: the 28 days ending on it, against the 28 days before;
 - `month`: the newest complete calendar month, against the month before it.

@@ -42,7 +42,7 @@ from copilot_usage.registry import DAILY_UNITS, SNAPSHOTS, UNIT_REPORTS, Unit, s
 FIRST_ENTERPRISE_DAY = dt.date(2025, 10, 10)
 FIRST_ORGANIZATION_DAY = dt.date(2025, 12, 12)
 HISTORY_DAYS = 365
-READY_LAG_DAYS = 2  # "within two full UTC days"
+READY_LAG_DAYS = 2  # asked from today-2 ("within two full UTC days", §3.5); GitHub is often later (§11.5)
 EXPIRING_SOON_DAYS = 14
 # Backoff of days that keep answering "no report" (204, an empty 200 or 404): a recent day is asked every run
 # for its first FRESH_FREE_RETRIES answers, then after 1, 2, 4... run intervals up to FRESH_MAX_WAIT_HOURS; an old

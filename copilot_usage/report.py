@@ -180,7 +180,7 @@ def top(es: Elasticsearch, prefix: str, scope: Scope, since: dt.date, until: dt.
 def seat_waste(es: Elasticsearch, prefix: str, scope: Scope) -> dict[str, Any]:
     """From the newest seat snapshot: seats paid for but never or no longer used.
 
-    Seats are a snapshot of today, newer than the newest usage day (reports lag two days), so the usage
+    Seats are a snapshot of today, newer than the newest usage day (reports lag 4–5 days), so the usage
     window does not apply here.
     """
     body = _search(

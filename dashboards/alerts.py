@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from copilot_usage.model import Report
+from copilot_usage.model import REPORT_MAX_LAG_DAYS, Report
 from copilot_usage.schema import indices as ix
 from dashboards.build import datasource_uid, target, to_json
 from dashboards.panels import DAILY
@@ -23,8 +23,10 @@ GROUP = "copilot-usage"
 EVALUATE_EVERY = "1h"
 EXPRESSIONS = "__expr__"  # Grafana's built-in datasource for reduce/threshold expressions
 
-STALE_AFTER_DAYS = 3  # no complete report day newer than this many days -> data stale
-STALE_WINDOW_DAYS = STALE_AFTER_DAYS + 1  # days of `day` the rule reads: today and the three before
+# No complete report day this many days old or newer -> stale. GitHub's newest day is normally up to
+# REPORT_MAX_LAG_DAYS old (§11.5), so one day more: the alert never fires on GitHub's ordinary weekend delay.
+STALE_AFTER_DAYS = REPORT_MAX_LAG_DAYS + 1
+STALE_WINDOW_DAYS = STALE_AFTER_DAYS + 1  # days of `day` the rule reads: now-7d .. now holds today-6 onwards
 FAILURE_WINDOW_HOURS = 24  # failures whose fetched_at is this recent
 FAILURE_DAY_WINDOW_DAYS = 400  # ... for any report day GitHub still serves (a year), plus margin: a failed
 # backfill of an old day is as much a failure as one of yesterday
@@ -63,8 +65,9 @@ def rules() -> list[Rule]:
     return [
         Rule(
             "copilot-data-stale", "Copilot usage data is stale",
-            f"A scope has no report day ({', '.join(REPORT_KINDS)}) newer than {STALE_AFTER_DAYS} days complete in "
-            "the ingestion log: the collector is not running or GitHub is late. One alert per scope.",
+            f"A scope has no complete report day ({', '.join(REPORT_KINDS)}) of the last {STALE_AFTER_DAYS} days "
+            f"in the ingestion log (GitHub's newest day is normally up to {REPORT_MAX_LAG_DAYS} days old): the "
+            "collector is not running or GitHub is later than usual. One alert per scope.",
             _count(ix.INGESTION_LOG, f"{ix.STATUS}:{ix.STATUS_COMPLETE} AND {ix.REPORT}:({kinds})"),
             STALE_WINDOW_DAYS * 86400, "sum", "lt", 1, "Alerting",
         ),

@@ -23,9 +23,10 @@ stats, distinct users, number of teams, languages, editors and models) comes fro
 range (terms on `scope`, which the query already narrows to one value), so it is one ratio of sums or one
 distinct count, not a fold of daily values. Seat panels and the leaderboard read the latest snapshot in the
 range (terms on `day`, the greatest one). Time series have a bucket only for days with documents
-(`min_doc_count` 1): GitHub's two lag days at the end of the range do not show as zeros, and a missing day is
-drawn as a gap. Tables and bars show only their named columns (an `organize` transformation hides the sums a
-rate is computed from, which Grafana returns as columns anyway) and bars are sorted by what they show.
+(`min_doc_count` 1): the days GitHub has not published yet (4 or 5 at the end of the range) do not show as
+zeros, and a missing day is drawn as a gap. Tables and bars show only their named columns (an `organize`
+transformation hides the sums a rate is computed from, which Grafana returns as columns anyway) and bars are
+sorted by what they show.
 
 **Variables.** `scope_type` (organization or enterprise) and `scope` are single-valued and read from the
 ingestion log when the dashboard loads (every collected scope has entries there). Every query filters on

@@ -5,7 +5,7 @@ from __future__ import annotations
 from copilot_usage.schema import indices as ix
 from dashboards.spec import Bucket, Metric, PanelSpec
 
-# One bucket per day. min_doc_count 1: a day GitHub has not reported (the two lag days at the end of the
+# One bucket per day. min_doc_count 1: a day GitHub has not reported (the 4–5 lag days at the end of the
 # range, or a gap) has no bucket instead of a false zero; the time series panels draw gaps as gaps.
 DAILY = Bucket("2", "date_histogram", ix.DAY, min_doc_count=1)
 # The whole time range as one row: terms on the scope, which the query already narrows to one value. Ratios

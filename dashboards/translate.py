@@ -9,7 +9,7 @@ backend where the backend is unkind, so a panel that would be wrong in Grafana i
   `parse_query.go` ignores a query's `timeField` altogether. Then one `query_string` with the Lucene query.
 - Buckets, outermost first (`processTimeSeriesQuery`, `aggregation_factory.go`): date_histogram with
   `min_doc_count` defaulting to 0 and `extended_bounds` = the query's time range, so empty buckets fill the
-  whole range (GitHub's two lag days included); terms with size, `min_doc_count` when set, and an order by
+  whole range (GitHub's lag days included); terms with size, `min_doc_count` when set, and an order by
   `_count`/`_key` or by a metric, which is then added under the terms aggregation (a count metric orders by
   `_count`). Metrics go into the innermost bucket; bucket_script gets its script as a string
   (`generateSettingsForDSL` reads `script` or the old `script.inline`).

@@ -58,6 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="rows per report file before a report is split into parts")
     parser.add_argument("--no-data-answer", choices=NO_DATA_ANSWERS, default=defaults.no_data_answer,
                         help="how a day without a report is answered: 204, an empty 200, or 404 (default 204)")
+    parser.add_argument("--report-lag-days", type=int, default=defaults.report_lag_days,
+                        help="a day's reports are served this many days after it (default %(default)s; "
+                             "GitHub in late 2026: 4)")
+    parser.add_argument("--weekend-extra-days", type=int, default=defaults.weekend_extra_days,
+                        help="days more when a weekend falls in that wait (default %(default)s; GitHub: 1)")
     parser.add_argument("--token", default=None,
                         help="require this token (default: any non-empty bearer token is accepted)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every request")
@@ -78,6 +83,7 @@ def build(args: argparse.Namespace) -> SimulatorServer:
         orgs=args.orgs, enterprises=args.enterprises, users=args.users, teams=args.teams, seed=args.seed,
         today=args.today or dt.datetime.now(dt.UTC).date(), days=args.days,
         records_per_file=args.records_per_file, no_data_answer=args.no_data_answer,
+        report_lag_days=args.report_lag_days, weekend_extra_days=args.weekend_extra_days,
     )
     if args.rate_limit is not None and args.rate_limit < 1:
         raise ValueError(f"--rate-limit must be at least 1, got {args.rate_limit}")

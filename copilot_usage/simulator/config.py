@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 # GitHub's first days with report data (github-copilot-api.md §3.5).
 ORG_FLOOR = dt.date(2025, 12, 12)
 ENTERPRISE_FLOOR = dt.date(2025, 10, 10)
-# Reports for a day appear "within two full UTC days" (§3.5): today-2 is the newest day served.
-LATENCY_DAYS = 2
+# When a day's reports appear (see ready_on). The default, today-2, follows the first documentation ("within two
+# full UTC days", §3.5) and keeps the tests' dates; GitHub's late-2026 documentation (§11.5) says about 3 full UTC
+# days after the day ends, one more when a weekend falls in them: report_lag_days=4, weekend_extra_days=1.
+REPORT_LAG_DAYS = 2
+GITHUB_2026_LAG_DAYS, GITHUB_2026_WEEKEND_EXTRA_DAYS = 4, 1
 # GitHub revises recent days; days within this many days of today change when `revision` is bumped.
 REVISION_WINDOW_DAYS = 7
 # How GitHub says "no report for this day" (github-copilot-api.md §11.2): 204 No Content (documented), 200 with
@@ -38,6 +41,8 @@ class SimConfig:
     link_ttl_seconds: int = 3600  # GitHub's signed links expire after about an hour (§11.1)
     revision: int = 0
     no_data_answer: str = "204"
+    report_lag_days: int = REPORT_LAG_DAYS  # a day D is served from D + this many days ...
+    weekend_extra_days: int = 0  # ... plus these when a Saturday or Sunday falls between D and then
     # Host (and port) download links name instead of the API's own: e.g. a name that resolves to the simulator,
     # to exercise an egress allow-list. None = the host the client addressed, path /copilot-reports/.
     download_host: str | None = None
@@ -53,6 +58,8 @@ class SimConfig:
             "records_per_file": (1, 10_000_000),
             "link_ttl_seconds": (1, 7 * 86_400),
             "revision": (0, 1_000_000),
+            "report_lag_days": (1, 30),
+            "weekend_extra_days": (0, 7),
         }
         for name, (lo, hi) in limits.items():
             value = getattr(self, name)
@@ -70,3 +77,20 @@ class SimConfig:
                             f"got {self.download_host!r}")
         if problems:
             raise ValueError("; ".join(problems))
+
+
+def ready_on(day: dt.date, lag_days: int, weekend_extra_days: int) -> dt.date:
+    """The first UTC date on which `day`'s reports are served: `lag_days` later, or `weekend_extra_days` more when
+    one of the processing days in between (day+1 .. day+lag_days-1) is a Saturday or Sunday. Non-decreasing in
+    `day`, so the days served on a date are exactly those up to the newest one."""
+    between = (day + dt.timedelta(days=n) for n in range(1, lag_days))
+    extra = weekend_extra_days if any(d.weekday() >= 5 for d in between) else 0
+    return day + dt.timedelta(days=lag_days + extra)
+
+
+def newest_served(today: dt.date, lag_days: int, weekend_extra_days: int) -> dt.date:
+    """The newest day whose reports are served on `today`."""
+    day = today - dt.timedelta(days=lag_days)
+    while ready_on(day, lag_days, weekend_extra_days) > today:
+        day -= dt.timedelta(days=1)
+    return day

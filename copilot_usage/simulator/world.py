@@ -23,10 +23,11 @@ from copilot_usage.simulator.aggregate import MONTH, active_counts, build_aggreg
 from copilot_usage.simulator.cache import Lru
 from copilot_usage.simulator.config import (
     ENTERPRISE_FLOOR,
-    LATENCY_DAYS,
     ORG_FLOOR,
     REVISION_WINDOW_DAYS,
     SimConfig,
+    newest_served,
+    ready_on,
 )
 from copilot_usage.simulator.population import Population, User, build_population
 from copilot_usage.simulator.pull_requests import repo_pull_requests, review_times, sum_pull_requests
@@ -141,7 +142,7 @@ class World:
         return max(self.today - dt.timedelta(days=self.config.days - 1), scope.first_report_day)
 
     def newest_day(self) -> dt.date:
-        return self.today - dt.timedelta(days=LATENCY_DAYS)
+        return newest_served(self.today, self.config.report_lag_days, self.config.weekend_extra_days)
 
     def is_available(self, scope: SimScope, day: dt.date) -> bool:
         return self.floor(scope) <= day <= self.newest_day()
@@ -316,7 +317,8 @@ class World:
             "report_end_day": end.isoformat(),
             **dict(scope.id_fields),
             # Reports are produced after the day closes; a fixed time keeps the bytes deterministic.
-            "created_at": f"{(end + dt.timedelta(days=LATENCY_DAYS)).isoformat()}T03:36:11.710Z",
+            "created_at": f"{ready_on(end, self.config.report_lag_days, self.config.weekend_extra_days).isoformat()}"
+                          "T03:36:11.710Z",
             "day_totals": [self.aggregate(scope, d) for d in self.window_days(scope, end)],
         }
         if end >= CLI_CUSTOMIZATION_SINCE:  # changelog 2026-09-17

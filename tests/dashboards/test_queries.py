@@ -479,9 +479,17 @@ def test_stale_alert_counts_report_days_per_scope(loaded: tuple[Elasticsearch, W
     assert {k: fires(rule, v) for k, v in now.items()} == {k: False for k in now}
     assert ("organization", "sim-org-2") in now
     assert ("enterprise", "sim-enterprise-1") in now
-    # Two days on without a run: the seat and team snapshots of 11-19 and 11-20 are in the window, reports
-    # are not, so every scope is stale (no series at all: Grafana's no-data state, which is Alerting).
-    later = evaluate(es, rule, TIME_TO + 2 * 86400 * 1000)
+    # GitHub's newest day is normally 4 days old, 5 after a weekend (github-copilot-api.md §11.5): the collection's
+    # newest day (REPORT_DAYS[-1]) seen 2, 3 and 4 days on is 4, 5 and 6 days old, which is GitHub being GitHub.
+    day_ms = 86400 * 1000
+    assert (NOW.date() - REPORT_DAYS[-1]).days == 2
+    for days_on in (2, 3, 4):
+        quiet = evaluate(es, rule, TIME_TO + days_on * day_ms)
+        assert quiet, days_on
+        assert not any(fires(rule, v) for v in quiet.values()), days_on
+    # One day more with nothing new: the seat and team snapshots of the last days are in the window, reports are
+    # not, so every scope is stale (no series at all: Grafana's no-data state, which is Alerting).
+    later = evaluate(es, rule, TIME_TO + 5 * day_ms)
     assert all(fires(rule, v) for v in later.values())
     assert rule.no_data == "Alerting"
     for kind in Report:

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from copilot_usage.model import Scope, ScopeType
+from copilot_usage.model import Report, Scope, ScopeType
 from copilot_usage.planner import EDGE_DAYS, EXPIRING_SOON_DAYS, FIRST_ORGANIZATION_DAY
 from copilot_usage.run import run
 from copilot_usage.schema import indices as ix
@@ -189,6 +189,44 @@ def test_not_ready_days_become_complete_on_a_later_run(es, engine_url, prefix):
         assert entry.status == "complete"
         assert entry.attempts == 2
         assert count(es, prefix, ix.USAGE_DAILY, scope="sim-org-1", day=newest.isoformat()) == 1
+
+
+def test_githubs_late_2026_latency_over_a_weekend_loses_nothing_and_fails_nothing(es, engine_url, prefix):
+    """§11.5: a day is ready about 3 full UTC days after it ends, 4 over a weekend. The collector asks for
+    newer days anyway (planner.READY_LAG_DAYS = 2); those answer "no report" and must stay `not_ready`, never
+    `empty` or `failed`, and turn complete on the run after GitHub publishes them, day after day."""
+    from copilot_usage.simulator.config import GITHUB_2026_LAG_DAYS, GITHUB_2026_WEEKEND_EXTRA_DAYS
+
+    friday = dt.date(2026, 12, 4)
+    world = World(sim_config(today=friday, days=20, report_lag_days=GITHUB_2026_LAG_DAYS,
+                             weekend_extra_days=GITHUB_2026_WEEKEND_EXTRA_DAYS, no_data_answer="404"))
+    scopes = [Scope(ScopeType.ORGANIZATION, o) for o in ORGS] + [Scope(ScopeType.ENTERPRISE, ENT)]
+    newest_seen = []
+    with SimulatorServer(world) as server:
+        for offset in range(6):  # Friday to Wednesday, one run a day at 10:05
+            today = friday + dt.timedelta(days=offset)
+            server.set_today(today)
+            settings = settings_for(server, engine_url, prefix, COPILOT_USAGE_TODAY=today.isoformat(),
+                                    BACKFILL_START=(friday - dt.timedelta(days=8)).isoformat())
+            summary = run(settings, es=es, now=clock(dt.datetime.combine(today, dt.time(10, 5), dt.UTC)))
+            assert summary.ok, (today, summary.errors)
+            newest = world.newest_day()
+            newest_seen.append((today - newest).days)
+            for scope in scopes:
+                log = IngestionLog(es, prefix).load(scope)
+                for (report, day), entry in log.items():
+                    if report not in {r.value for r in Report}:
+                        continue
+                    # Published days are stored; the days GitHub has not published yet wait, nothing else.
+                    # (A published day may be empty: no repository had a pull request that Saturday.)
+                    expected = {"complete", "empty"} if day <= newest else {"not_ready"}
+                    assert entry.status in expected, (today, scope, report, day, entry.status)
+                assert log[("aggregate", newest)].status == "complete"
+                rows = world.user_records(world.scope(scope.type.value, scope.slug), newest)
+                assert count(es, prefix, ix.USER_DAILY, scope=scope.slug, scope_type=scope.type.value,
+                             day=newest.isoformat()) == len(rows)
+    # Friday's and Saturday's newest day is 4 days old; from Sunday on, a weekend sits in the wait: 5.
+    assert newest_seen == [4, 4, 5, 5, 5, 5]
 
 
 def test_teams_use_the_membership_of_that_day_and_scopes_stay_separate(server, es, engine_url, prefix):

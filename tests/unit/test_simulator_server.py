@@ -135,6 +135,28 @@ def test_days_without_a_report_answer_the_configured_way(answer: str) -> None:
         sim_config(no_data_answer="410")
 
 
+def test_github_late_2026_latency_is_one_setting_away() -> None:
+    """§11.5: a day is ready about 3 full UTC days after it ends, 4 when a weekend falls in them. With that
+    lag the simulator serves today-4 on a Thursday and only today-5 on a Monday and a Tuesday."""
+    from copilot_usage.simulator.config import GITHUB_2026_LAG_DAYS, GITHUB_2026_WEEKEND_EXTRA_DAYS
+
+    monday = dt.date(2026, 12, 7)
+    world = World(sim_config(today=monday, report_lag_days=GITHUB_2026_LAG_DAYS,
+                             weekend_extra_days=GITHUB_2026_WEEKEND_EXTRA_DAYS))
+    with SimulatorServer(world) as server:
+        def status(day: dt.date) -> int:
+            return api_get(server, links_path(ORG, "users-1-day"), {"day": day.isoformat()}).status_code
+
+        for today, newest in ((monday, dt.date(2026, 12, 2)), (dt.date(2026, 12, 8), dt.date(2026, 12, 3)),
+                              (dt.date(2026, 12, 10), dt.date(2026, 12, 6))):
+            server.set_today(today)
+            assert (status(newest), status(newest + dt.timedelta(days=1))) == (200, 204), today
+        # The latest 28-day report ends on the newest day served, created the day it became ready.
+        (wrapper,) = report_rows(server, ORG, "organization-28-day")
+        assert wrapper["report_end_day"] == "2026-12-06"
+        assert wrapper["created_at"].startswith("2026-12-10")
+
+
 def test_github_first_report_days_differ_for_orgs_and_enterprises() -> None:
     world = World(sim_config(today=dt.date(2026, 1, 10), days=120))
     with SimulatorServer(world) as server:

@@ -540,3 +540,32 @@ def test_billing_seat_breakdown_agrees_with_the_seats() -> None:
     assert breakdown["inactive_this_cycle"] == len(seats) - active
     assert billing["plan_type"] == "business"
     assert billing["seat_management_setting"] in ("assign_all", "assign_selected", "disabled", "unconfigured")
+
+
+def test_report_readiness_follows_githubs_late_2026_lag_and_weekend_delay() -> None:
+    """§11.5 over a whole year: with GitHub's lag the newest day served is 4 days old, 5 when a weekend fell in
+    the 3 processing days; readiness never goes backwards; the default keeps today-2."""
+    from copilot_usage.simulator.config import (
+        GITHUB_2026_LAG_DAYS,
+        GITHUB_2026_WEEKEND_EXTRA_DAYS,
+        REPORT_LAG_DAYS,
+        newest_served,
+        ready_on,
+    )
+
+    lag, extra = GITHUB_2026_LAG_DAYS, GITHUB_2026_WEEKEND_EXTRA_DAYS
+    first = dt.date(2026, 1, 1)
+    days = [first + dt.timedelta(days=n) for n in range(366)]
+    ages = Counter()
+    for today in days:
+        newest = newest_served(today, lag, extra)
+        ages[(today - newest).days] += 1
+        assert ready_on(newest, lag, extra) <= today < ready_on(newest + dt.timedelta(days=1), lag, extra)
+        assert newest_served(today, REPORT_LAG_DAYS, 0) == today - dt.timedelta(days=REPORT_LAG_DAYS)
+    assert set(ages) == {4, 5}
+    assert all(ready_on(a, lag, extra) <= ready_on(a + dt.timedelta(days=1), lag, extra) for a in days)
+    # Thursday 2026-12-03: Friday, Saturday and Sunday to process, so Tuesday; Monday's is ready on Friday.
+    assert ready_on(dt.date(2026, 12, 3), lag, extra) == dt.date(2026, 12, 8)
+    assert ready_on(dt.date(2026, 11, 30), lag, extra) == dt.date(2026, 12, 4)
+    with pytest.raises(ValueError, match="report_lag_days"):
+        sim_config(report_lag_days=0)
