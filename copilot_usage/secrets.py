@@ -165,6 +165,14 @@ def _describe_http_error(where: str, vault_uri: str, exc: Any) -> str:
     return f"reading {where} failed{suffix}"
 
 
+def _one_word(value: str, secret_name: str, what: str, alone: str) -> str:
+    """A token or key read from Key Vault, trimmed; white space inside means a pasted note or a second value."""
+    value = value.strip()
+    if any(c.isspace() for c in value):
+        raise SecretError(f"Key Vault secret {secret_name!r} ({what}) contains white space; store {alone} alone")
+    return value
+
+
 def resolve_settings(settings: Settings, source: SecretSource | None = None) -> Settings:
     """Return a copy of `settings` with the secrets of its loaded parts read from Key Vault (when KEY_VAULT_URI
     is set).
@@ -205,12 +213,8 @@ def resolve_settings(settings: Settings, source: SecretSource | None = None) -> 
         replaced: dict[str, Any] = {}
         if not github.uses_app:
             name = github.pat_secret_name
-            token = take("github_token", "GITHUB_PAT", name).strip()
-            if any(c.isspace() for c in token):
-                raise SecretError(
-                    f"Key Vault secret {name!r} (GitHub token) contains white space; store the token alone"
-                )
-            replaced["token"] = Secret(token)
+            token = take("github_token", "GITHUB_PAT", name)
+            replaced["token"] = Secret(_one_word(token, name, "GitHub token", "the token"))
         if github.app_private_key_secret_name:
             name = github.app_private_key_secret_name
             key = take("github_app_private_key", "GITHUB_APP_PRIVATE_KEY", name).strip()
@@ -229,12 +233,8 @@ def resolve_settings(settings: Settings, source: SecretSource | None = None) -> 
             replaced["password"] = Secret(take("elasticsearch_password", "ELASTICSEARCH_PASSWORD", name).strip("\r\n"))
         if store.api_key_secret_name:
             name = store.api_key_secret_name
-            api_key = take("elasticsearch_api_key", "ELASTICSEARCH_API_KEY", name).strip()
-            if any(c.isspace() for c in api_key):
-                raise SecretError(
-                    f"Key Vault secret {name!r} (Elasticsearch API key) contains white space; store the key alone"
-                )
-            replaced["api_key"] = Secret(api_key)
+            api_key = take("elasticsearch_api_key", "ELASTICSEARCH_API_KEY", name)
+            replaced["api_key"] = Secret(_one_word(api_key, name, "Elasticsearch API key", "the key"))
         changes["store"] = dataclasses.replace(store, **replaced)
     changes["sources"] = origins
     from copilot_usage.part_secrets import resolve_part_secrets  # the feature parts' secrets (privacy, digest)
