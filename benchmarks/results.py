@@ -110,7 +110,8 @@ def _shaping_verdict(result: dict[str, Any]) -> str:
 def _section(result: dict[str, Any]) -> list[str]:
     name = result["scenario"] + (" (--quick)" if result["quick"] else "") + " on " + engine_label(result)
     lines = [f"### {name}", "", f"Command: `{result['command']}` — measured {result['finished_at']}, "
-             f"{result['elapsed_seconds']} s; load average before {result['machine']['load_average']}.", "",
+             f"{result['elapsed_seconds']} s on {result['machine']['nproc']} CPUs ({result['machine']['cpu_model']}); "
+             f"load average before {result['machine']['load_average']}.", "",
              "Configuration: `" + json.dumps(result["config"], sort_keys=True) + "`", ""]
     lines += _targets(result)
     kind = result["scenario"]

@@ -438,13 +438,16 @@ def done_days(es: Any, prefix: str) -> dict[tuple[str, str], dict[str, int]]:
     from copilot_usage.schema.indices import REPORT, SCOPE, STATUS
 
     es.indices.refresh(index=INGESTION_LOG.name(prefix))
-    body = es.search(index=INGESTION_LOG.name(prefix), size=0, aggs={"by": {"multi_terms": {
-        "terms": [{"field": SCOPE}, {"field": REPORT}], "size": 10_000},
-        "aggs": {"status": {"terms": {"field": STATUS, "size": 10}}}}})
+    # Nested terms, not multi_terms: Elasticsearch has multi_terms only from 7.12 and the test node is 7.10.2.
+    body = es.search(index=INGESTION_LOG.name(prefix), size=0, aggs={"scope": {
+        "terms": {"field": SCOPE, "size": 10_000},
+        "aggs": {"report": {"terms": {"field": REPORT, "size": 100},
+                            "aggs": {"status": {"terms": {"field": STATUS, "size": 10}}}}}}})
     out: dict[tuple[str, str], dict[str, int]] = {}
-    for bucket in body["aggregations"]["by"]["buckets"]:
-        scope, report = bucket["key"]
-        out[(scope, report)] = {b["key"]: b["doc_count"] for b in bucket["status"]["buckets"]}
+    for by_scope in body["aggregations"]["scope"]["buckets"]:
+        for by_report in by_scope["report"]["buckets"]:
+            out[(by_scope["key"], by_report["key"])] = {
+                b["key"]: b["doc_count"] for b in by_report["status"]["buckets"]}
     return out
 
 
