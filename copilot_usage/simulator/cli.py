@@ -10,7 +10,12 @@ import argparse
 import datetime as dt
 import sys
 
-from copilot_usage.simulator.config import NO_DATA_ANSWERS, SimConfig
+from copilot_usage.simulator.config import (
+    GITHUB_2026_LAG_DAYS,
+    GITHUB_2026_WEEKEND_EXTRA_DAYS,
+    NO_DATA_ANSWERS,
+    SimConfig,
+)
 from copilot_usage.simulator.faults import Faults
 from copilot_usage.simulator.server import SimulatorServer
 from copilot_usage.simulator.world import ENTERPRISE, ORGANIZATION, World
@@ -58,11 +63,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="rows per report file before a report is split into parts")
     parser.add_argument("--no-data-answer", choices=NO_DATA_ANSWERS, default=defaults.no_data_answer,
                         help="how a day without a report is answered: 204, an empty 200, or 404 (default 204)")
-    parser.add_argument("--report-lag-days", type=int, default=defaults.report_lag_days,
-                        help="a day's reports are served this many days after it (default %(default)s; "
-                             "GitHub in late 2026: 4)")
-    parser.add_argument("--weekend-extra-days", type=int, default=defaults.weekend_extra_days,
-                        help="days more when a weekend falls in that wait (default %(default)s; GitHub: 1)")
+    # The standalone simulator waits like GitHub in late 2026 (§11.5); tests build SimConfig and keep today-2.
+    parser.add_argument("--report-lag-days", type=int, default=GITHUB_2026_LAG_DAYS,
+                        help="a day's reports are served this many days after it (default %(default)s, as GitHub)")
+    parser.add_argument("--weekend-extra-days", type=int, default=GITHUB_2026_WEEKEND_EXTRA_DAYS,
+                        help="days more when a weekend falls in that wait (default %(default)s, as GitHub)")
     parser.add_argument("--token", default=None,
                         help="require this token (default: any non-empty bearer token is accepted)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every request")

@@ -11,7 +11,8 @@ ORG_FLOOR = dt.date(2025, 12, 12)
 ENTERPRISE_FLOOR = dt.date(2025, 10, 10)
 # When a day's reports appear (see ready_on). The default, today-2, follows the first documentation ("within two
 # full UTC days", §3.5) and keeps the tests' dates; GitHub's late-2026 documentation (§11.5) says about 3 full UTC
-# days after the day ends, one more when a weekend falls in them: report_lag_days=4, weekend_extra_days=1.
+# days after the day ends, one more when a weekend falls in them: report_lag_days=4, weekend_extra_days=1, the
+# standalone simulator's defaults (cli.py).
 REPORT_LAG_DAYS = 2
 GITHUB_2026_LAG_DAYS, GITHUB_2026_WEEKEND_EXTRA_DAYS = 4, 1
 # GitHub revises recent days; days within this many days of today change when `revision` is bumped.

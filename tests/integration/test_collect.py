@@ -219,12 +219,12 @@ def test_githubs_late_2026_latency_over_a_weekend_loses_nothing_and_fails_nothin
                         continue
                     # Published days are stored; the days GitHub has not published yet wait, nothing else.
                     # (A published day may be empty: no repository had a pull request that Saturday.)
-                    expected = {"complete", "empty"} if day <= newest else {"not_ready"}
+                    expected = {ix.STATUS_COMPLETE, ix.STATUS_EMPTY} if day <= newest else {ix.STATUS_NOT_READY}
                     assert entry.status in expected, (today, scope, report, day, entry.status)
-                assert log[("aggregate", newest)].status == "complete"
+                assert log[(Report.AGGREGATE.value, newest)].status == ix.STATUS_COMPLETE
                 rows = world.user_records(world.scope(scope.type.value, scope.slug), newest)
-                assert count(es, prefix, ix.USER_DAILY, scope=scope.slug, scope_type=scope.type.value,
-                             day=newest.isoformat()) == len(rows)
+                terms = {ix.SCOPE: scope.slug, ix.SCOPE_TYPE: scope.type.value, ix.DAY: newest.isoformat()}
+                assert count(es, prefix, ix.USER_DAILY, **terms) == len(rows)
     # Friday's and Saturday's newest day is 4 days old; from Sunday on, a weekend sits in the wait: 5.
     assert newest_seen == [4, 4, 5, 5, 5, 5]
 

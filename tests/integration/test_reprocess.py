@@ -190,7 +190,8 @@ def test_after_an_upgrade_reprocess_brings_in_a_field_the_older_collector_only_a
                 expected[(scope.slug, day.isoformat(), row["user_id"])] = sum(
                     item.get("interaction_count", item.get("user_initiated_interaction_count")) or 0
                     for item in skills)
-    got = {(d[ix.SCOPE], d[ix.DAY][:10], d[ix.USER_ID]): d.get("skill_interaction_count", 0) or 0
+    skill_count = ix.CUSTOMIZATION_INTERACTION_COUNTS[ix.CUSTOMIZATION_KINDS.index("skill")]
+    got = {(d[ix.SCOPE], d[ix.DAY][:10], d[ix.USER_ID]): d.get(skill_count, 0) or 0
            for d in after.values()}
     assert got == expected
     assert sum(got.values()) > 0, "the world must use skills for this check to mean anything"

@@ -71,14 +71,26 @@ def test_arguments_reach_the_server() -> None:
                               "--today", "2026-11-20", "--records-per-file", "5", "--fail-rate", "0.25",
                               "--throttle-rate", "0.5", "--retry-after", "0", "--truncate-rate", "0.1",
                               "--corrupt-rate", "0.2", "--rate-limit", "100", "--latency-ms", "3",
-                              "--no-data-answer", "404"))
+                              "--no-data-answer", "404", "--report-lag-days", "3", "--weekend-extra-days", "2"))
     try:
         config = server.world.config
         assert (config.orgs, config.enterprises, config.users, config.seed, config.records_per_file) == (3, 0, 40, 9, 5)
         assert str(config.today) == "2026-11-20"
         assert config.no_data_answer == "404"
+        assert (config.report_lag_days, config.weekend_extra_days) == (3, 2)
         faults = server.faults
         assert (faults.fail_rate, faults.throttle_rate, faults.retry_after, faults.truncate_rate) == (0.25, 0.5, 0, 0.1)
         assert (faults.rate_limit, faults.latency_ms, faults.corrupt_rate) == (100, 3.0, 0.2)
+    finally:
+        server.stop()
+
+
+def test_the_standalone_simulator_waits_like_github_by_default() -> None:
+    """§11.5: run by hand or in the compose demo, the simulator publishes a day about 3 full UTC days after it
+    ends, 4 over a weekend: on Monday 2026-12-07 the newest day is Wednesday 2026-12-02."""
+    server = cli.build(_parse("--port", "0", "--today", "2026-12-07"))
+    try:
+        assert (server.world.config.report_lag_days, server.world.config.weekend_extra_days) == (4, 1)
+        assert str(server.world.newest_day()) == "2026-12-02"
     finally:
         server.stop()
